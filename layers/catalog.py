@@ -1,0 +1,124 @@
+"""The catalogue: one entry per id of shared/SNIPPETS.md.
+
+Tests are parametrized over this registry, never over hand-written lists, so a
+new entry is checked as soon as it is registered.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Mapping
+
+KINDS = ("model", "layer", "helper", "recipe", "plot")
+BUILDABLE_KINDS = ("model", "layer")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How the seed trains a model: data, compile and fit settings.
+
+    ``data(seed=0, scale=1.0, small=False)`` returns keyword arguments for ``fit``
+    (``x``, and ``y`` or ``validation_data`` and step counts), plus ``x_test``/``y_test``
+    where the seed evaluates.  ``scale`` shrinks sample counts for quick runs (1.0 is
+    the seed's size); ``small`` matches the data to the model's small configuration.
+    """
+    model_id: str
+    data: Callable[..., Any]
+    compile: Callable[[], dict]
+    fit: dict
+    small: bool = False  # train the model's small configuration
+    notes: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    id: str
+    seed: str
+    title: str
+    kind: str
+    builder: Callable[[bool], Any] | None = None  # builder(small) -> built model or layer
+    # The sample input for a forward pass: sample_input(small, batch_size, rng).
+    sample_input: Callable[..., Any] | None = None
+    helper: Callable[..., Any] | None = None  # the canonical function of a helper entry
+    changes: tuple[str, ...] = ()  # what the canonical form changed from the seed, and why
+    # The seed's literal code, run as is: one callable, or {variant: callable} where a seed
+    # shows several spellings of one thing.
+    as_written: Callable[[], Any] | Mapping[str, Callable[[], Any]] | None = None
+    recipe: Recipe | None = None
+    figures: tuple[str, ...] = ()  # keys into fixtures.documented.FIGURES
+    refers_to: str | None = None  # the model a recipe or plot belongs to
+    small_note: str = ""  # how the small configuration differs from the documented size
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.id}: unknown kind {self.kind!r}")
+        if self.kind in BUILDABLE_KINDS and (self.builder is None or self.sample_input is None):
+            raise ValueError(f"{self.id}: a {self.kind} entry needs a builder and a sample_input")
+
+
+_REGISTRY: dict[str, Entry] = {}
+
+
+def register(entry: Entry) -> Entry:
+    if entry.id in _REGISTRY:
+        raise ValueError(f"duplicate catalogue id {entry.id!r}")
+    _REGISTRY[entry.id] = entry
+    return entry
+
+
+def _load_all() -> None:
+    # Importing the seed modules registers their entries.
+    from layers import seed000, seed001, seed002, seed003, seed004_functional, seed004_sequential  # noqa: F401
+
+
+def entries(kind: str | None = None) -> list[Entry]:
+    _load_all()
+    found = [e for e in _REGISTRY.values() if kind is None or e.kind == kind]
+    return sorted(found, key=lambda e: e.id)
+
+
+def ids(kind: str | None = None) -> list[str]:
+    return [e.id for e in entries(kind)]
+
+
+def get(entry_id: str) -> Entry:
+    _load_all()
+    try:
+        return _REGISTRY[entry_id]
+    except KeyError:
+        raise KeyError(f"no catalogue entry {entry_id!r}; `python -m layers list` shows the ids") from None
+
+
+def buildable() -> list[Entry]:
+    return [e for e in entries() if e.kind in BUILDABLE_KINDS]
+
+
+def with_recipe() -> list[Entry]:
+    return [e for e in entries() if e.recipe is not None]
+
+
+def as_written_cases() -> list[tuple[str, str, Callable[[], Any]]]:
+    """Every as-written reproduction as (entry id, variant, callable); variant "" when single."""
+    cases = []
+    for entry in entries():
+        if entry.as_written is None:
+            continue
+        variants = entry.as_written if isinstance(entry.as_written, Mapping) else {"": entry.as_written}
+        cases.extend((entry.id, name, fn) for name, fn in variants.items())
+    return cases
+
+
+def build(entry_id: str, small: bool = False):
+    """The model or layer of an entry, built, at the documented (or small) size."""
+    entry = get(entry_id)
+    if entry.builder is None:
+        raise TypeError(f"{entry_id} is a {entry.kind} entry; only model and layer entries build")
+    return entry.builder(small)
+
+
+def sample_input(entry_id: str, small: bool = True, batch_size: int = 2, seed: int = 0):
+    import numpy as np
+
+    entry = get(entry_id)
+    if entry.sample_input is None:
+        raise TypeError(f"{entry_id} has no sample input")
+    return entry.sample_input(small, batch_size, np.random.default_rng(seed))

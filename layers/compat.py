@@ -1,0 +1,220 @@
+"""The one module that knows Keras 2 from Keras 3.
+
+Everything else in the project imports ``keras`` from here and calls these
+helpers, so tests and layer code stay version-free.  When a new Keras moves an
+API, this file (and the expected-differences table) is the only place to edit.
+
+Which Keras is loaded:
+  * ``TF_USE_LEGACY_KERAS=1`` with ``tf_keras`` installed: Keras 2 on a new TF.
+  * TF 2.12-2.15: the bundled ``keras`` 2.x package (the same code as tf.keras).
+  * TF 2.16+: ``keras`` 3.x.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import platform
+
+import numpy as np
+
+if os.environ.get("TF_USE_LEGACY_KERAS") == "1":  # pragma: no cover - legacy env only
+    import tf_keras as keras
+else:
+    import keras
+
+import tensorflow as tf
+
+KERAS_VERSION: str = keras.__version__
+KERAS_MAJOR: int = int(KERAS_VERSION.split(".")[0])
+TF_VERSION: str = tf.__version__
+IS_KERAS3: bool = KERAS_MAJOR >= 3
+GENERATION: str = f"keras{KERAS_MAJOR}"
+
+register = keras.utils.register_keras_serializable
+"""Decorator that registers a custom layer for deserialization (both generations)."""
+
+SERIALIZATION_PACKAGE = "gate"
+
+
+def environment() -> dict:
+    """What a report needs to say where it ran."""
+    return {
+        "tensorflow": TF_VERSION,
+        "keras": KERAS_VERSION,
+        "keras_generation": KERAS_MAJOR,
+        "python": platform.python_version(),
+        "gpus": [d.name for d in tf.config.list_physical_devices("GPU")],
+    }
+
+
+# --- sessions and seeds ------------------------------------------------------
+
+def reset_session(seed: int | None = None) -> None:
+    """Clear the Keras session (stable auto-names) and optionally seed everything."""
+    keras.backend.clear_session()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+
+
+def enable_op_determinism() -> None:
+    tf.config.experimental.enable_op_determinism()
+
+
+# --- summaries ---------------------------------------------------------------
+
+@contextlib.contextmanager
+def _fixed_terminal_width(width: int):
+    # Keras 3 renders its summary with rich, which sizes the table to COLUMNS
+    # (or the terminal) whatever line_length says.
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = saved
+
+
+def summary_text(model, width: int = 120) -> str:
+    """``model.summary()`` as text at a fixed width, independent of the terminal."""
+    lines: list[str] = []
+    with _fixed_terminal_width(width):
+        model.summary(line_length=width, print_fn=lambda line, *a, **k: lines.append(line))
+    return "\n".join(lines)
+
+
+# --- layer nodes: the successor of get_output_at / get_input_shape_at --------
+
+def _nodes(layer) -> list:
+    return list(layer._inbound_nodes)
+
+
+def node_count(layer) -> int:
+    """How many times the layer has been called on symbolic inputs."""
+    return len(_nodes(layer))
+
+
+def _single(tensors):
+    tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    return tensors[0] if len(tensors) == 1 else tensors
+
+
+def node_output(layer, index: int):
+    """The tensor the layer's ``index``-th call returned."""
+    node = _nodes(layer)[index]
+    return _single(node.output_tensors)
+
+
+def node_input(layer, index: int):
+    """The tensor the layer received on its ``index``-th call."""
+    node = _nodes(layer)[index]
+    return _single(node.input_tensors)
+
+
+def shape_of(tensor) -> tuple:
+    """A plain tuple shape with None for unknown dimensions."""
+    shape = tensor.shape
+    if hasattr(shape, "as_list"):
+        return tuple(shape.as_list())
+    return tuple(shape)
+
+
+def node_output_shape(layer, index: int):
+    out = node_output(layer, index)
+    return [shape_of(t) for t in out] if isinstance(out, list) else shape_of(out)
+
+
+def node_input_shape(layer, index: int):
+    inp = node_input(layer, index)
+    return [shape_of(t) for t in inp] if isinstance(inp, list) else shape_of(inp)
+
+
+def native_node_api(layer) -> dict:
+    """Which of the Keras 1/2 node accessors this version still offers (a fact to record)."""
+    names = ["get_output_at", "get_input_at", "get_input_shape_at", "get_output_shape_at"]
+    return {name: hasattr(layer, name) for name in names}
+
+
+def same_tensor(a, b) -> bool:
+    """Identity of symbolic tensors (Keras 2 KerasTensors wrap a TF type spec)."""
+    return a is b
+
+
+# --- building sublayers -------------------------------------------------------
+
+def build_multi_head_attention(layer, query_shape, value_shape) -> None:
+    """Create a MultiHeadAttention's weights before its first call."""
+    if IS_KERAS3:
+        layer.build(query_shape, value_shape)
+    else:
+        # Keras 2's MultiHeadAttention creates its projections from a signature and
+        # builds them only on the first call; build them now so the weights exist.
+        query_shape, value_shape = tf.TensorShape(query_shape), tf.TensorShape(value_shape)
+        layer._build_from_signature(query=query_shape, value=value_shape)
+        layer._query_dense.build(query_shape)
+        layer._key_dense.build(value_shape)
+        layer._value_dense.build(value_shape)
+        layer._output_dense.build(query_shape[:-1].concatenate([layer._num_heads, layer._value_dim]))
+        layer.built = True
+
+
+# --- optimizers --------------------------------------------------------------
+
+def sgd_with_decay(learning_rate: float, decay: float, momentum: float = 0.0,
+                   nesterov: bool = False):
+    """SGD with Keras 1's ``decay`` expressed as the schedule both generations accept.
+
+    Keras 1 applied ``lr / (1 + decay * iterations)``, which is exactly
+    ``InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)``.
+    """
+    schedule = keras.optimizers.schedules.InverseTimeDecay(
+        initial_learning_rate=learning_rate, decay_steps=1, decay_rate=decay)
+    return keras.optimizers.SGD(learning_rate=schedule, momentum=momentum, nesterov=nesterov)
+
+
+def effective_learning_rate(optimizer) -> float:
+    """The learning rate the optimizer would apply at its current step."""
+    lr = optimizer.learning_rate
+    if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+        lr = lr(optimizer.iterations)
+    elif callable(lr) and not hasattr(lr, "numpy"):
+        lr = lr()
+    return float(np.asarray(lr))
+
+
+# --- utilities whose behaviour drifted -----------------------------------------
+
+def to_categorical(y, num_classes: int | None = None) -> np.ndarray:
+    """One-hot float32, as Keras 2 returned it (Keras 3 returns float64 for NumPy input)."""
+    return np.asarray(keras.utils.to_categorical(y, num_classes=num_classes), dtype="float32")
+
+
+def image_data_generator(**kwargs):
+    """The directory-loading ImageDataGenerator, which Keras 3 keeps only in its legacy module."""
+    if IS_KERAS3:
+        from keras.src.legacy.preprocessing.image import ImageDataGenerator
+    else:
+        ImageDataGenerator = keras.preprocessing.image.ImageDataGenerator
+    return ImageDataGenerator(**kwargs)
+
+
+# --- saving ------------------------------------------------------------------
+
+def save_keras_archive(model, path: str) -> None:
+    """Write the ``.keras`` archive (the one format both generations share)."""
+    model.save(path)
+
+
+def load_keras_archive(path: str):
+    return keras.models.load_model(path)
+
+
+def captured_stdout(fn, *args, **kwargs):
+    """Run ``fn`` with stdout captured; returns (result, text)."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = fn(*args, **kwargs)
+    return result, buffer.getvalue()
