@@ -1,0 +1,79 @@
+"""The figures the seeds print (fixtures/documented.py), reproduced by the canonical models."""
+from __future__ import annotations
+
+import pytest
+
+from conformance import expect
+from fixtures.documented import figure
+from layers import compat
+from layers.custom import SELayer
+
+pytestmark = pytest.mark.documented
+
+
+def _counts(model) -> dict:
+    trainable = sum(int(w.shape.num_elements() if hasattr(w.shape, "num_elements") else _size(w.shape))
+                    for w in model.trainable_weights)
+    total = model.count_params()
+    return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
+
+
+def _size(shape) -> int:
+    size = 1
+    for dim in shape:
+        size *= int(dim)
+    return size
+
+
+def _layer_rows(model):
+    """(class name, parameter count, output shape) per layer, as summary() lists them."""
+    return [(type(layer).__name__, layer.count_params(), compat.node_output_shape(layer, -1))
+            for layer in model.layers]
+
+
+def test_dense_attention_model_totals(built):
+    entry_id = "attn.dense_attention_model"
+    expect.equal(entry_id, "documented parameter totals", figure(f"{entry_id}.params").value,
+                 _counts(built(entry_id)))
+
+
+def test_dense_attention_model_per_layer_parameters(built):
+    entry_id = "attn.dense_attention_model"
+    rows = [(name, count) for name, count, _ in _layer_rows(built(entry_id)) if count]
+    expect.equal(entry_id, "documented per-layer parameters", list(figure(f"{entry_id}.layer_params").value), rows)
+
+
+def test_se_cnn_totals(built):
+    entry_id = "attn.se_cnn"
+    expect.equal(entry_id, "documented parameter totals", figure(f"{entry_id}.params").value,
+                 _counts(built(entry_id)))
+
+
+def test_se_cnn_per_layer_parameters(built):
+    entry_id = "attn.se_cnn"
+    counts = tuple(count for _, count, _ in _layer_rows(built(entry_id)))
+    expect.equal(entry_id, "documented per-layer parameters", figure(f"{entry_id}.layer_params").value, counts)
+
+
+def test_se_cnn_per_layer_output_shapes(built):
+    entry_id = "attn.se_cnn"
+    rows = tuple((name, shape) for name, _, shape in _layer_rows(built(entry_id)))
+    expected = figure(f"{entry_id}.output_shapes").value
+    for index, (want, got) in enumerate(zip(expected, rows)):
+        expect.equal(entry_id, f"documented layer {index} (class, output shape)", want, got)
+    expect.equal(entry_id, "documented layer count", len(expected), len(rows))
+
+
+@pytest.mark.parametrize("filters", sorted(figure("attn.se_layer.params").value))
+def test_se_layer_parameters(filters):
+    layer = SELayer(filters)
+    layer.build((None, 16, 16, filters))
+    expect.equal("attn.se_layer", f"documented SELayer({filters}) parameters",
+                 figure("attn.se_layer.params").value[filters], layer.count_params())
+
+
+def test_se_cnn_non_trainable_parameters_are_the_batch_norm_statistics(built):
+    """The documented 238 non-trainable parameters are the SE bottlenecks' moving means and variances."""
+    model = built("attn.se_cnn")
+    names = {w.name.split("/")[-1].split(":")[0] for w in model.non_trainable_weights}
+    expect.equal("attn.se_cnn", "non-trainable weights", {"moving_mean", "moving_variance"}, names)
