@@ -136,6 +136,37 @@ def node_input_shape(layer, index: int):
     return [shape_of(t) for t in inp] if isinstance(inp, list) else shape_of(inp)
 
 
+def _node_key(layer, index: int) -> str:
+    # How each generation names a node in a model's node set.
+    return f"{id(layer) if IS_KERAS3 else layer.name}_ib-{index}"
+
+
+def _graph(model):
+    # A Keras 3 Sequential keeps its graph in a private functional model.
+    return getattr(model, "_functional", None) or model
+
+
+def model_node_indices(model, layer) -> list[int]:
+    """Indices of the layer's nodes that belong to ``model`` (a shared layer has nodes elsewhere too)."""
+    graph = _graph(model)
+    keys = graph._nodes if IS_KERAS3 else graph._network_nodes
+    return [i for i in range(node_count(layer)) if _node_key(layer, i) in keys]
+
+
+def node_inbound(layer, index: int) -> list[tuple]:
+    """(inbound layer, that layer's node index) for every tensor feeding the layer's node."""
+    node = _nodes(layer)[index]
+    found = []
+    for parent in node.parent_nodes:
+        parent_layer = parent.operation if IS_KERAS3 else parent.layer
+        found.append((parent_layer, _nodes(parent_layer).index(parent)))
+    return found
+
+
+def weight_count(weights) -> int:
+    return int(sum(np.prod(tuple(int(d) for d in w.shape)) for w in weights))
+
+
 def native_node_api(layer) -> dict:
     """Which of the Keras 1/2 node accessors this version still offers (a fact to record)."""
     names = ["get_output_at", "get_input_at", "get_input_shape_at", "get_output_shape_at"]

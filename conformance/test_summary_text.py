@@ -1,0 +1,47 @@
+"""Raw ``summary()`` text per Keras generation (syrupy), captured at a fixed width.
+
+Keras 2 and 3 print different tables by design, so each generation has its own
+baseline directory (``__snapshots__/keras2``, ``__snapshots__/keras3``): a run on
+one generation neither reads nor prunes the other's.  Update with
+    tox -e tf215 -- -m summary --snapshot-update   (and the same on tf221)
+"""
+from __future__ import annotations
+
+import pytest
+from syrupy.extensions.amber import AmberSnapshotExtension
+
+from conformance import expect
+from layers import catalog, compat
+
+pytestmark = pytest.mark.summary
+
+MODELS = catalog.entries("model")
+SUMMARY_WIDTH = 120  # fixed so the text does not follow the terminal
+
+
+class PerGenerationSnapshots(AmberSnapshotExtension):
+    """Raw summaries live in __snapshots__/keras2/ and keras3/: a run on one generation
+    neither reads nor prunes the other's baselines."""
+
+    snapshot_dirname = f"__snapshots__/{compat.GENERATION}"
+
+
+@pytest.mark.parametrize("entry", MODELS, ids=lambda e: e.id)
+def test_raw_summary_text_matches_this_generation(entry, built, snapshot):
+    text = compat.summary_text(built(entry.id), width=SUMMARY_WIDTH)
+    assert text == snapshot.use_extension(PerGenerationSnapshots), expect.message(
+        entry.id, f"raw summary text ({compat.GENERATION})", "differs from this generation's baseline")
+
+
+def test_baselines_hold_no_stale_snapshots():
+    """Unused snapshots are not an error (the other generation's are always unused), so check here
+    that every stored baseline still belongs to a catalogue entry."""
+    import pathlib
+    import re
+
+    wanted = {e.id for e in MODELS}
+    root = pathlib.Path(__file__).parent / "__snapshots__"
+    for path in sorted(root.rglob("*.ambr")):
+        stored = set(re.findall(r"^# name: \w+\[([^\]]+)\]", path.read_text(), flags=re.M))
+        stale = sorted(stored - wanted)
+        assert not stale, f"{path.relative_to(root.parent)} holds baselines for ids no longer catalogued: {stale}"
