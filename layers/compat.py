@@ -220,6 +220,15 @@ def effective_learning_rate(optimizer) -> float:
     return float(np.asarray(lr))
 
 
+def learning_rate_at(optimizer, step: int) -> float:
+    """The rate the optimizer's schedule gives at ``step`` (its constant rate if it has none)."""
+    # Both generations keep the schedule in _learning_rate; .learning_rate is its current value.
+    schedule = optimizer._learning_rate
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        return float(np.asarray(schedule(step)))
+    return effective_learning_rate(optimizer)
+
+
 # --- utilities whose behaviour drifted -----------------------------------------
 
 def to_categorical(y, num_classes: int | None = None) -> np.ndarray:

@@ -1,0 +1,190 @@
+"""Expected per-version behaviour: the one declarative table of known differences.
+
+Each row says what one check observes on a range of Keras versions, and why.
+Checks look their row up with ``expected(check_id)`` and compare strictly: an
+outcome that changes fails, and so does an expected difference that stops
+happening (the message names the row to update).  Nothing else in the suite
+branches on versions.
+
+``outcome`` is either ``"ok"`` (the code ran) or ``"ExceptionClass: regex"``,
+where the regex is searched in the first line of the exception's message.
+``value`` is the expected value of a fact (compared with ==) when the check
+records one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from layers import compat
+
+KERAS2 = "<3"
+KERAS3 = ">=3"
+ANY = ">=2"
+
+
+@dataclasses.dataclass(frozen=True)
+class Expected:
+    check: str
+    keras: str  # a version specifier on the Keras version, e.g. "<3"
+    reason: str
+    outcome: str = "ok"
+    value: object = None
+
+    def applies(self, keras_version: str) -> bool:
+        return Version(keras_version) in SpecifierSet(self.keras)
+
+    def describe(self) -> str:
+        return f"conformance/expectations.py row {self.check!r} (Keras {self.keras})"
+
+
+def _row(check, keras, outcome="ok", reason="", value=None):
+    return Expected(check=check, keras=keras, outcome=outcome, reason=reason, value=value)
+
+
+TABLE: tuple[Expected, ...] = (
+    # --- seed 000 ----------------------------------------------------------------------------
+    _row("as_written:rnn.attention_lstm.mnist_recipe", KERAS2, "InvalidArgumentError: Graph execution error",
+         "per-image labels (N,) against per-step outputs (N, T, 10): the loss fails inside fit"),
+    _row("as_written:rnn.attention_lstm.mnist_recipe", KERAS3, "ValueError: must have rank \\(ndim\\) `target.ndim - 1`",
+         "Keras 3 checks the ranks of target and output before training"),
+    # --- seed 001 ----------------------------------------------------------------------------
+    _row("as_written:attn.self_attention_block", KERAS2, "TypeError: Keyword argument not understood.*units",
+         "the seed passes units= on to the base Layer"),
+    _row("as_written:attn.self_attention_block", KERAS3, "ValueError: Unrecognized keyword arguments.*units",
+         "the seed passes units= on to the base Layer"),
+    _row("as_written:attn.self_attention_seq", KERAS2, "TypeError: Keyword argument not understood.*units",
+         "the Sequential holds the seed's layer, which fails at construction"),
+    _row("as_written:attn.self_attention_seq", KERAS3, "ValueError: Unrecognized keyword arguments.*units",
+         "the Sequential holds the seed's layer, which fails at construction"),
+    _row("as_written:attn.keras_attention", KERAS2, "ValueError: Exception encountered when calling layer",
+         "Keras 2 rejects a rank-2 query of width 32 against a value of width 30"),
+    _row("as_written:attn.keras_attention", KERAS3, "ok",
+         "Keras 3 accepts rank-2 query and value of different widths (output (None, 30)): the drift "
+         "this gate exists to show"),
+    # --- seed 002 ----------------------------------------------------------------------------
+    _row("as_written:attn.se_layer", KERAS2, "ok",
+         "TF 2.15 saves a subclassed Model without get_config to .keras"),
+    _row("as_written:attn.se_layer", KERAS3, "NotImplementedError: Object SeedSELayer was created by passing",
+         "Keras 3 needs get_config for a layer whose constructor takes arguments"),
+    _row("as_written:attn.se_cnn.recipe", KERAS2, "ok", "fit_generator still exists (deprecated) in Keras 2"),
+    _row("as_written:attn.se_cnn.recipe", KERAS3, "AttributeError: has no attribute 'fit_generator'",
+         "Keras 3 removed fit_generator"),
+    # --- seed 003 ----------------------------------------------------------------------------
+    _row("as_written:attn.dense_attention_block", KERAS2, "TypeError: Keyword argument not understood.*bias",
+         "bias=None is the Keras 1 spelling of use_bias=False"),
+    _row("as_written:attn.dense_attention_block", KERAS3, "ValueError: Unrecognized keyword arguments passed to Dense.*bias",
+         "bias=None is the Keras 1 spelling of use_bias=False"),
+    _row("as_written:attn.get_activations", KERAS2, "ValueError: Found unexpected instance while processing input tensors",
+         "K.learning_phase() is a plain 0 in TF 2, which K.function cannot take as an input"),
+    _row("as_written:attn.get_activations", KERAS3, "AttributeError: module 'keras.backend' has no attribute 'function'",
+         "Keras 3 removed K.function"),
+    _row("as_written:attn.prob_attention", KERAS2, "ValueError: Exception encountered when calling layer",
+         "the (batch, T) mask subtracted from (batch, T, 1) scores does not broadcast"),
+    _row("as_written:attn.prob_attention", KERAS3, "InvalidArgumentError: Exception encountered when calling SeedProbAttention",
+         "the (batch, T) mask subtracted from (batch, T, 1) scores does not broadcast"),
+    _row("as_written:attn.prob_attention_model", KERAS2, "ValueError: Exception encountered when calling layer",
+         "the model holds the seed's ProbAttention (same failure)"),
+    _row("as_written:attn.prob_attention_model", KERAS3, "InvalidArgumentError: Exception encountered when calling SeedProbAttention",
+         "the model holds the seed's ProbAttention (same failure)"),
+    # --- seed 004 ----------------------------------------------------------------------------
+    _row("as_written:seq.from_list", ANY, "TypeError: got multiple values for argument 'units'",
+         "Dense(32, units=784) gives units twice"),
+    _row("as_written:seq.add", ANY, "ok", "input_shape= on the first layer still works (deprecated in Keras 3)"),
+    _row("as_written:seq.input_shape_forms[input_shape]", ANY, "ok", "input_shape= still works"),
+    _row("as_written:seq.input_shape_forms[input_dim]", ANY, "ok", "input_dim= on Dense still works"),
+    _row("as_written:seq.input_shape_forms[batch_size]", KERAS2, "ok", "Keras 2 layers take batch_size="),
+    _row("as_written:seq.input_shape_forms[batch_size]", KERAS3, "ValueError: Unrecognized keyword arguments passed to Dense.*batch_size",
+         "Keras 3 layers no longer take batch_size=; keras.Input(batch_size=) does"),
+    _row("as_written:seq.input_shape_forms[input_dim_and_input_length]", KERAS2, "ok",
+         "Keras 2 recurrent layers take input_dim= and input_length="),
+    _row("as_written:seq.input_shape_forms[input_dim_and_input_length]", KERAS3,
+         "ValueError: Unrecognized keyword arguments passed to LSTM.*input_length",
+         "Keras 3 recurrent layers no longer take input_length="),
+    _row("as_written:seq.compile_forms", KERAS2, "ok", "keras.backend.mean exists in Keras 2"),
+    _row("as_written:seq.compile_forms", KERAS3, "AttributeError: module 'keras.backend' has no attribute 'mean'",
+         "Keras 3 moved backend math to keras.ops"),
+    _row("as_written:seq.mlp_softmax", KERAS2, "ValueError: decay is deprecated in the new Keras optimizer",
+         "TF 2.11+ optimizers reject decay= (lr= alone is silently ignored, see fact:optimizer.lr_keyword)"),
+    _row("as_written:seq.mlp_softmax", KERAS3, "ValueError: Argument\\(s\\) not recognized: \\{'lr'",
+         "Keras 3 rejects lr="),
+    _row("as_written:seq.vgg_like", KERAS2, "ValueError: decay is deprecated in the new Keras optimizer",
+         "the same SGD(lr=, decay=) as seq.mlp_softmax"),
+    _row("as_written:seq.vgg_like", KERAS3, "ValueError: Argument\\(s\\) not recognized: \\{'lr'",
+         "the same SGD(lr=, decay=) as seq.mlp_softmax"),
+    _row("as_written:util.to_categorical", KERAS2, "ok", "Keras 2 takes dtype="),
+    _row("as_written:util.to_categorical", KERAS3, "TypeError: got an unexpected keyword argument 'dtype'",
+         "Keras 3 dropped the dtype= argument"),
+    _row("as_written:func.time_distributed_dense", ANY, "ok", "input_shape= on the wrapper still works"),
+    _row("as_written:func.vqa", ANY, "ok", "Embedding(input_length=) is accepted (deprecated in Keras 3)"),
+    _row("as_written:func.multi_io[embedding_input_length]", ANY, "ok",
+         "Embedding(input_length=) is accepted (deprecated in Keras 3)"),
+    _row("as_written:func.multi_io[list_loss_weights]", KERAS2, "ok",
+         "one loss for two outputs with a list of two loss_weights"),
+    _row("as_written:func.multi_io[list_loss_weights]", KERAS3,
+         "ValueError: `loss_weights` must match the number of losses, got 1 losses and 2 weights",
+         "Keras 3.15 no longer broadcasts a single loss over the outputs when loss_weights is a list"),
+    _row("as_written:func.layer_nodes[output_on_multi_node_layer]", ANY, "ok",
+         "the seed says .output raises on a multi-node layer; both generations return node 0's output"),
+    _row("as_written:func.layer_nodes[get_output_at]", KERAS2, "ok", "Keras 2 has get_output_at"),
+    _row("as_written:func.layer_nodes[get_output_at]", KERAS3, "AttributeError: has no attribute 'get_output_at'",
+         "Keras 3 removed get_output_at"),
+    _row("as_written:func.layer_node_shapes[input_shape_after_one_call]", KERAS2, "ok", "input_shape is defined"),
+    _row("as_written:func.layer_node_shapes[input_shape_after_one_call]", KERAS3,
+         "AttributeError: has no attribute 'input_shape'", "Keras 3 removed Layer.input_shape"),
+    _row("as_written:func.layer_node_shapes[input_shape_after_two_calls]", KERAS2,
+         "AttributeError: has multiple inbound nodes, with different input shapes",
+         "as the seed says: ill-defined after calls with different shapes"),
+    _row("as_written:func.layer_node_shapes[input_shape_after_two_calls]", KERAS3,
+         "AttributeError: has no attribute 'input_shape'", "Keras 3 removed Layer.input_shape"),
+    _row("as_written:func.layer_node_shapes[get_input_shape_at]", KERAS2, "ok", "Keras 2 has get_input_shape_at"),
+    _row("as_written:func.layer_node_shapes[get_input_shape_at]", KERAS3,
+         "AttributeError: has no attribute 'get_input_shape_at'", "Keras 3 removed get_input_shape_at"),
+    # --- API facts the seeds rely on ------------------------------------------------------------
+    _row("fact:to_categorical.dtype", KERAS2, value="float32", reason="Keras 2 returns float32"),
+    _row("fact:to_categorical.dtype", KERAS3, value="float64",
+         reason="Keras 3 returns float64 for NumPy input (compat.to_categorical restores float32)"),
+    _row("fact:optimizer.lr_keyword", KERAS2, value=0.01,
+         reason="TF 2.11+ ignores SGD(lr=0.5) silently: the rate stays at the default 0.01"),
+    _row("fact:optimizer.lr_keyword", KERAS3, "ValueError: Argument\\(s\\) not recognized: \\{'lr'",
+         reason="Keras 3 rejects lr="),
+    _row("fact:embedding.input_length", KERAS2, value={"shape": (None, 100, 512), "warns": False},
+         reason="Keras 2 takes input_length= silently"),
+    _row("fact:embedding.input_length", KERAS3, value={"shape": (None, 100, 512), "warns": True},
+         reason="Keras 3 accepts input_length= with a deprecation warning"),
+    _row("fact:node_api.get_output_at", KERAS2, value=True, reason="Keras 2 keeps the node accessors"),
+    _row("fact:node_api.get_output_at", KERAS3, value=False, reason="Keras 3 removed the node accessors"),
+)
+
+
+def expected(check: str, keras_version: str | None = None) -> Expected | None:
+    """The table's row for ``check`` on this (or the given) Keras version."""
+    keras_version = keras_version or compat.KERAS_VERSION
+    rows = [row for row in TABLE if row.check == check and row.applies(keras_version)]
+    if len(rows) > 1:
+        raise LookupError(f"overlapping rows for {check!r} on Keras {keras_version}: {rows}")
+    return rows[0] if rows else None
+
+
+def outcome_of(fn) -> tuple[str, object]:
+    """Run ``fn``; returns ("ok", its value) or ("ExceptionClass: first line of message", None)."""
+    try:
+        return "ok", fn()
+    except Exception as error:  # the outcome of any failure is the fact being recorded
+        lines = str(error).strip().splitlines()
+        return f"{type(error).__name__}: {lines[0] if lines else ''}", None
+
+
+def outcome_matches(expected_outcome: str, observed: str) -> bool:
+    if expected_outcome == "ok" or observed == "ok":
+        return expected_outcome == observed
+    want_class, _, pattern = expected_outcome.partition(": ")
+    got_class, _, first_line = observed.partition(": ")
+    return want_class == got_class and re.search(pattern, first_line) is not None
+
+
+def check_ids() -> set[str]:
+    return {row.check for row in TABLE}

@@ -1,0 +1,99 @@
+"""API facts the seeds rely on, pinned per version (expected values live in expectations.py)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from conformance import expect
+from conformance.expectations import outcome_of
+from conformance.test_as_written import assert_outcome
+from layers import catalog, compat
+from layers.seed001 import rank2_attention_mixes_batch
+from layers.seed004_functional import MULTI_IO_SMALL, _multi_io_compile, _multi_io_data, multi_io
+
+keras = compat.keras
+pytestmark = pytest.mark.as_written
+
+
+def test_to_categorical_columns_and_dtype(record_property):
+    labels = np.array([[0], [3], [1]])
+    raw = keras.utils.to_categorical(labels)
+    expect.equal("util.to_categorical", "columns = max(y) + 1", (3, 4), raw.shape)
+    expect.equal("util.to_categorical", "one-hot rows", [0, 3, 1], raw.argmax(axis=1).tolist())
+    assert_outcome("util.to_categorical", "fact:to_categorical.dtype", "ok", str(raw.dtype), record_property)
+    canonical = compat.to_categorical(labels)
+    expect.equal("util.to_categorical", "canonical dtype", "float32", str(canonical.dtype))
+    expect.equal("util.to_categorical", "canonical num_classes", (3, 10), compat.to_categorical(labels, 10).shape)
+
+
+def test_optimizer_learning_rate_given_as_lr(record_property):
+    observed, optimizer = outcome_of(lambda: keras.optimizers.SGD(lr=0.5))
+    value = round(compat.effective_learning_rate(optimizer), 6) if optimizer is not None else None
+    assert_outcome("seq.mlp_softmax", "fact:optimizer.lr_keyword", observed, value, record_property)
+
+
+def test_decay_schedule_reproduces_keras1_decay():
+    optimizer = compat.sgd_with_decay(learning_rate=0.01, decay=1e-6, momentum=0.9, nesterov=True)
+    expect.close("seq.mlp_softmax", "learning rate at step 0", 0.01, compat.effective_learning_rate(optimizer),
+                 atol=1e-9)
+    for step in (1, 1000, 10 ** 6):  # Keras 1: lr / (1 + decay * iterations)
+        expect.close("seq.mlp_softmax", f"learning rate at step {step}", 0.01 / (1 + 1e-6 * step),
+                     compat.learning_rate_at(optimizer, step), atol=1e-9, rtol=1e-6)
+
+
+def test_embedding_input_length(record_property):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tokens = keras.Input(shape=(100,), dtype="int32")
+        embedded = keras.layers.Embedding(10000, 512, input_length=100)(tokens)
+    warns = any("input_length" in str(w.message) for w in caught)
+    assert_outcome("func.multi_io", "fact:embedding.input_length", "ok",
+                   {"shape": compat.shape_of(embedded), "warns": warns}, record_property)
+
+
+def test_time_distributed_over_a_model_and_over_a_layer():
+    model = catalog.build("func.time_distributed_model")
+    expect.equal("func.time_distributed_model", "TimeDistributed(model) shape", (None, 20, 10),
+                 compat.shape_of(model.outputs[0]))
+    sequential = catalog.build("func.time_distributed_dense")
+    batch = np.random.default_rng(0).random((32, 10, 16)).astype("float32")
+    expect.equal("func.time_distributed_dense", "TimeDistributed(Dense(8)) on (32, 10, 16)", (32, 10, 8),
+                 tuple(np.asarray(sequential(batch)).shape))
+
+
+def test_time_distributed_applies_the_same_function_to_every_step():
+    model = catalog.build("func.time_distributed_model")
+    inner = model.layers[-1].layer
+    steps = np.random.default_rng(1).random((2, 20, 784)).astype("float32")
+    together = np.asarray(model(steps))
+    for t in (0, 7, 19):
+        expect.close("func.time_distributed_model", f"step {t} equals the inner model on that step",
+                     np.asarray(inner(steps[:, t])), together[:, t], atol=1e-6)
+
+
+def test_multi_io_loss_weights_and_names():
+    model = multi_io(MULTI_IO_SMALL)
+    model.compile(**_multi_io_compile())
+    data = _multi_io_data(small=True, scale=0.1)
+    expect.equal("func.multi_io", "input names", ["main_input", "aux_input"], [t.name.split(":")[0] for t in model.inputs])
+    expect.equal("func.multi_io", "output layer names", ["main_output", "aux_output"], list(model.output_names))
+    # One batch: the generations average 'loss' and the per-output losses over batches differently.
+    result = model.evaluate(data["x"], data["y"], batch_size=len(data["y"]["main_output"]), verbose=0,
+                            return_dict=True)
+    weighted = result["main_output_loss"] + 0.2 * result["aux_output_loss"]
+    expect.close("func.multi_io", "total loss = main + 0.2 * aux", weighted, result["loss"], atol=1e-5, rtol=1e-5)
+
+
+def test_rank2_attention_mixes_samples_across_the_batch():
+    """Measured on both generations: rank-2 query/value make the scores (batch, batch)."""
+    change = rank2_attention_mixes_batch()
+    expect.true("attn.keras_attention", "rank-2 Attention mixes samples", change > 1e-3,
+                f"sample 0's output moved by {change:g} when only sample 1 changed")
+
+
+def test_native_node_accessors(record_property):
+    layer = keras.layers.Dense(2)
+    assert_outcome("func.layer_nodes", "fact:node_api.get_output_at", "ok",
+                   compat.native_node_api(layer)["get_output_at"], record_property)

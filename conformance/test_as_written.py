@@ -1,0 +1,70 @@
+"""What each seed's literal code does on this version, against the expected-differences table.
+
+Every ``as_written`` reproduction of the catalogue runs here; its outcome (ran,
+or the exception class and the first line of its message) must match the row of
+conformance/expectations.py for this Keras version.  A changed outcome fails, and
+so does an expected difference that stops happening.
+"""
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from conformance import expect
+from conformance.expectations import check_ids, expected, outcome_matches, outcome_of
+from layers import catalog
+
+pytestmark = pytest.mark.as_written
+
+CASES = catalog.as_written_cases()
+
+
+def check_id(entry_id: str, variant: str) -> str:
+    return f"as_written:{entry_id}" + (f"[{variant}]" if variant else "")
+
+
+def assert_outcome(entry_id: str, check: str, observed: str, value=None, record=None):
+    row = expected(check)
+    if record is not None:
+        record("outcome", observed)
+    expect.true(entry_id, check, row is not None,
+                f"no expectation recorded for this version; observed {observed!r} (value {value!r}). "
+                f"Add a row to conformance/expectations.py")
+    expect.true(entry_id, check, outcome_matches(row.outcome, observed),
+                f"expected {row.outcome!r} ({row.reason}) but observed {observed!r}; if the change is "
+                f"understood, update {row.describe()}")
+    if row.value is not None:
+        expect.true(entry_id, check, row.value == value,
+                    f"expected value {row.value!r} ({row.reason}) but observed {value!r}; if the change is "
+                    f"understood, update {row.describe()}")
+
+
+@pytest.mark.parametrize("entry_id,variant,reproduction", CASES,
+                         ids=[f"{i}{'[' + v + ']' if v else ''}" for i, v, _ in CASES])
+def test_as_written_outcome_is_the_expected_one(entry_id, variant, reproduction, record_property):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the seeds' deprecated spellings warn by design
+        observed, _ = outcome_of(reproduction)
+    assert_outcome(entry_id, check_id(entry_id, variant), observed,
+                   record=lambda key, value: record_property(key, value))
+
+
+def test_every_as_written_row_names_a_catalogue_reproduction():
+    """A row whose reproduction was removed or renamed would never be checked: fail instead."""
+    known = {check_id(i, v) for i, v, _ in CASES}
+    stale = sorted(c for c in check_ids() if c.startswith("as_written:") and c not in known)
+    assert not stale, f"conformance/expectations.py has rows for unknown reproductions: {stale}"
+
+
+def test_table_rows_do_not_overlap_on_this_version():
+    for check in sorted(check_ids()):
+        expected(check)  # raises LookupError on overlapping version ranges
+
+
+def test_every_row_covers_both_generations():
+    """Each check has a row for Keras 2 and for Keras 3, so no version runs unexpected."""
+    for check in sorted(check_ids()):
+        for version in ("2.15.0", "3.15.1"):
+            assert expected(check, version) is not None, f"{check}: no row for Keras {version}"
+
