@@ -6,10 +6,21 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 from layers import catalog, compat  # noqa: E402
 
 SEED = 1234
+
+# Hypothesis runs derandomized with a bounded number of examples, so the gate cannot flake and
+# a failure reprints its example.  HYPOTHESIS_PROFILE=thorough searches wider (not derandomized).
+settings.register_profile(
+    "gate", derandomize=True, max_examples=8, deadline=None, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile(
+    "thorough", max_examples=100, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 
 def pytest_report_header(config):

@@ -5,6 +5,6 @@
     layers.build("attn.se_cnn")       # the model at the seed's documented size, built
     layers.build("func.vqa", small=True)  # the same graph at a size for numeric checks
 """
-from layers.catalog import Entry, Recipe, build, buildable, entries, get, ids, sample_input
+from layers.catalog import Entry, Recipe, SharedLayer, build, buildable, entries, get, ids, sample_input
 
-__all__ = ["Entry", "Recipe", "build", "buildable", "entries", "get", "ids", "sample_input"]
+__all__ = ["Entry", "Recipe", "SharedLayer", "build", "buildable", "entries", "get", "ids", "sample_input"]

@@ -30,6 +30,21 @@ class Recipe:
 
 
 @dataclasses.dataclass(frozen=True)
+class SharedLayer:
+    """A layer (or model) the seed calls more than once, and what each call must give.
+
+    ``inputs[i]`` is the index of the model input that call i received; ``outputs[i]``
+    the index of the model output it produced, where the call's result is an output.
+    Shapes are at the documented size.
+    """
+    name: str
+    inputs: tuple[int, ...]
+    input_shapes: tuple[tuple, ...]
+    output_shapes: tuple[tuple, ...]
+    outputs: tuple[int, ...] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class Entry:
     id: str
     seed: str
@@ -47,6 +62,10 @@ class Entry:
     figures: tuple[str, ...] = ()  # keys into fixtures.documented.FIGURES
     refers_to: str | None = None  # the model a recipe or plot belongs to
     small_note: str = ""  # how the small configuration differs from the documented size
+    # The small configuration with its free dimensions (sequence length, image size) left as
+    # None, for shape properties over those dimensions.
+    flexible: Callable[[], Any] | None = None
+    shared: tuple[SharedLayer, ...] = ()  # layers called more than once, for the node checks
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -86,6 +105,10 @@ def get(entry_id: str) -> Entry:
         return _REGISTRY[entry_id]
     except KeyError:
         raise KeyError(f"no catalogue entry {entry_id!r}; `python -m layers list` shows the ids") from None
+
+
+def with_flexible() -> list[Entry]:
+    return [e for e in entries() if e.flexible is not None]
 
 
 def buildable() -> list[Entry]:

@@ -64,6 +64,7 @@ register(Entry(
         "compute_output_shape returns the input shape as a tuple",
     ),
     small_note="input (8, 8) instead of (28, 28)",
+    flexible=lambda: built_layer(AttentionLayer(), (None, None, DIGITS_SHAPE[1])),
 ))
 
 register(Entry(
@@ -73,6 +74,7 @@ register(Entry(
     sample_input=uniform_input(_rows),
     changes=("none to the graph; output stays per step, (None, T, 10)",),
     small_note="8x8 digits (T=8) and LSTM(16) instead of 28x28 and LSTM(256)",
+    flexible=lambda: create_model((None, DIGITS_SHAPE[1]), lstm_units=16),
 ))
 
 register(Entry(

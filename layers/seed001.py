@@ -123,6 +123,7 @@ register(Entry(
         "a (batch, time) mask becomes the attention mask, so padded keys get no weight",
     ),
     small_note="2 heads of key_dim 8 on (6, 16) instead of 8 heads of 64 on (T, 128)",
+    flexible=lambda: built_layer(SelfAttentionLayer(num_heads=2, units=16, key_dim=8), (None, None, 16)),
 ))
 
 register(Entry(
@@ -134,6 +135,7 @@ register(Entry(
     changes=("uses the canonical SelfAttentionLayer; Flatten over an unknown length is kept: "
              "its output is (None, None), so nothing with weights can follow it",),
     small_note="width 16, 2 heads of key_dim 8",
+    flexible=lambda: self_attention_seq(16, 2, 8),
 ))
 
 register(Entry(

@@ -113,7 +113,7 @@ register(Entry(
     id="attn.se_layer", seed=SEED, kind="layer",
     title="SELayer(filters, reduction=16): GAP -> FC bottleneck with Dropout and BatchNorm -> sigmoid -> Multiply",
     builder=lambda small: built_layer(SELayer(16), (None, 8, 8, 16) if small else (None, 64, 64, 16)),
-    sample_input=lambda small, batch, rng: rng.random((batch, *((8, 8, 16) if small else (64, 64, 16)))).astype("float32"),
+    sample_input=uniform_input(lambda small: (8, 8, 16) if small else (64, 64, 16)),
     as_written=_as_written_se_layer_save,
     figures=("attn.se_layer.params",),
     changes=(
@@ -123,6 +123,7 @@ register(Entry(
         "training= is passed on to the Dropout and BatchNormalization inside",
     ),
     small_note="8x8 spatial input instead of 64x64; the same 16 filters",
+    flexible=lambda: built_layer(SELayer(16), (None, None, None, 16)),
 ))
 
 register(Entry(

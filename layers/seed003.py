@@ -198,6 +198,7 @@ register(Entry(
         "get_config through the base class; registered for loading",
     ),
     small_note="(12, 8) inputs instead of (50, 32)",
+    flexible=lambda: built_layer(ProbAttention(), (None, None, SMALL_EMBEDDING)),
 ))
 
 register(Entry(
@@ -220,4 +221,5 @@ register(Entry(
         "embedded values (never all zero), which discards the padding mask on every version",
     ),
     small_note="maxlen 12, vocab 50, embedding 8, Dense(16)",
+    flexible=lambda: prob_attention_model(None, SMALL_VOCAB, SMALL_EMBEDDING, hidden=16),
 ))

@@ -8,24 +8,24 @@ import numpy as np
 from fixtures import digits
 from fixtures.generators import one_hot_chars, planted_features, planted_tokens
 from layers.building import uniform_input
-from layers.catalog import Entry, Recipe, register
+from layers.catalog import Entry, Recipe, SharedLayer, register
 from layers.compat import keras, to_categorical
 
 SEED = "004_158197f8a9253614.txt"
 L = keras.layers
 
 
-def dense_model(input_dim=784):
+def dense_model(input_dim=784, name=None):
     inputs = keras.Input(shape=(input_dim,))
     x = L.Dense(64, activation="relu")(inputs)
     x = L.Dense(64, activation="relu")(x)
     predictions = L.Dense(10, activation="softmax")(x)
-    return keras.Model(inputs=inputs, outputs=predictions)
+    return keras.Model(inputs=inputs, outputs=predictions, name=name)
 
 
 def model_as_layer():
     """A built model called on a new Input: the outer model holds the inner one, weights and all."""
-    inner = dense_model()
+    inner = dense_model(name="dense_model")
     x = keras.Input(shape=(784,))
     return keras.Model(x, inner(x))
 
@@ -331,6 +331,8 @@ register(Entry(
     title="a built model called on a new Input reuses its weights",
     builder=lambda small: model_as_layer(), sample_input=uniform_input((784,)),
     changes=("none",), small_note="already small",
+    shared=(SharedLayer("dense_model", inputs=(0,), outputs=(0,), input_shapes=((None, 784),),
+                        output_shapes=((None, 10),)),),
 ))
 
 register(Entry(
@@ -371,6 +373,8 @@ register(Entry(
                   fit=dict(epochs=10, batch_size=32),
                   notes="each 'user' writes from one half of the alphabet; label: same user"),
     changes=("none",), small_note="(20, 32) one-hot tweets and LSTM(8)",
+    shared=(SharedLayer("shared_lstm", inputs=(0, 1), input_shapes=((None, 140, 256),) * 2,
+                        output_shapes=((None, 64),) * 2),),
 ))
 
 register(Entry(
@@ -383,6 +387,8 @@ register(Entry(
     changes=("the seed's lstm.output / get_output_at(i) become layers.compat.node_output(layer, i), "
              "which both generations answer (Keras 3 removed get_output_at)",),
     small_note="(10, 16) inputs and LSTM(4)",
+    shared=(SharedLayer("lstm", inputs=(0, 1), outputs=(0, 1), input_shapes=((None, 140, 256),) * 2,
+                        output_shapes=((None, 32),) * 2),),
 ))
 
 register(Entry(
@@ -397,6 +403,9 @@ register(Entry(
     changes=("get_input_shape_at(i) becomes layers.compat.node_input_shape(layer, i): Keras 3 has "
              "neither input_shape nor get_input_shape_at",),
     small_note="already small",
+    shared=(SharedLayer("conv", inputs=(0, 1), outputs=(0, 1),
+                        input_shapes=((None, 32, 32, 3), (None, 64, 64, 3)),
+                        output_shapes=((None, 32, 32, 16), (None, 64, 64, 16))),),
 ))
 
 register(Entry(
@@ -408,6 +417,7 @@ register(Entry(
              "(None, 768, 256, 64); the channels-last intent is axis=-1, (None, 256, 256, 192), "
              "available as inception(axis=-1)",),
     small_note="16x16 input and 8 filters per tower",
+    flexible=lambda: inception(None, 8),
 ))
 
 register(Entry(
@@ -416,6 +426,7 @@ register(Entry(
     builder=lambda small: residual(16) if small else residual(),
     sample_input=uniform_input(lambda small: (16, 16, 3) if small else (256, 256, 3)),
     changes=("none",), small_note="16x16 input",
+    flexible=lambda: residual(None),
 ))
 
 register(Entry(
@@ -428,6 +439,8 @@ register(Entry(
                   notes="pairs of real handwritten digits (scikit-learn's, upscaled to 27x27); label: same digit"),
     changes=("the seed compiles nothing: adam and binary cross-entropy for the recipe",),
     small_note="8 filters instead of 64",
+    shared=(SharedLayer("vision_model", inputs=(0, 1), input_shapes=((None, 27, 27, 1),) * 2,
+                        output_shapes=((None, 7744),) * 2),),
 ))
 
 register(Entry(
@@ -448,4 +461,6 @@ register(Entry(
     changes=(INPUT_LENGTH_CHANGE, "built together with func.vqa's vision model and question encoder, "
              "whose weights it shares"),
     small_note="3 frames of 32x32 and the small VQA configuration",
+    shared=(SharedLayer("question_encoder", inputs=(1,), input_shapes=((None, 100),),
+                        output_shapes=((None, 256),)),),
 ))

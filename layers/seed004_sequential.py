@@ -292,6 +292,7 @@ register(Entry(
                   compile=_rmsprop("binary_crossentropy"), fit=dict(epochs=10, batch_size=16)),
     changes=(f"max_features is undefined in the seed: {MAX_FEATURES}; an Input of any length (None,) int32",),
     small_note="vocabulary 100, Embedding(16), LSTM(8)",
+    flexible=lambda: lstm_classifier(100, 16, 8),
 ))
 
 register(Entry(
