@@ -97,3 +97,11 @@ def test_native_node_accessors(record_property):
     layer = keras.layers.Dense(2)
     assert_outcome("func.layer_nodes", "fact:node_api.get_output_at", "ok",
                    compat.native_node_api(layer)["get_output_at"], record_property)
+
+
+def test_weight_order_of_a_layer_with_sublayers(record_property):
+    """SELayer holds Dense and BatchNormalization sublayers: where do the moving statistics go?"""
+    layer = catalog.build("attn.se_layer", small=True)
+    trainable_first = [id(w) for w in layer.trainable_weights] + [id(w) for w in layer.non_trainable_weights]
+    order = "trainable first" if [id(w) for w in layer.weights] == trainable_first else "creation order"
+    assert_outcome("attn.se_layer", "fact:weights.order", "ok", order, record_property)

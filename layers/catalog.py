@@ -13,6 +13,14 @@ BUILDABLE_KINDS = ("model", "layer")
 
 
 @dataclasses.dataclass(frozen=True)
+class Quick:
+    """How the default tier scales a recipe to run in seconds on a 2-core CPU."""
+    scale: float = 1.0  # fraction of the seed's sample count
+    epochs: int | None = None  # None: the seed's epochs
+    small: bool = False  # train the model's small configuration
+
+
+@dataclasses.dataclass(frozen=True)
 class Recipe:
     """How the seed trains a model: data, compile and fit settings.
 
@@ -25,8 +33,10 @@ class Recipe:
     data: Callable[..., Any]
     compile: Callable[[], dict]
     fit: dict
-    small: bool = False  # train the model's small configuration
+    small: bool = False  # train the model's small configuration (the documented one is too heavy)
     notes: str = ""
+    quick: Quick = Quick()  # the default tier's scaled version; the slow tier runs the seed's own
+    monitor: str = "accuracy"  # the metric judged on validation data (val_<monitor>)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,7 +5,7 @@ import numpy as np
 
 from fixtures import digits
 from layers.building import built_layer, uniform_input
-from layers.catalog import Entry, Recipe, register
+from layers.catalog import Entry, Quick, Recipe, register
 from layers.compat import keras
 from layers.custom import AttentionLayer
 
@@ -84,7 +84,8 @@ register(Entry(
         model_id="rnn.attention_lstm", data=mnist_recipe_data,
         compile=lambda: dict(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]),
         fit=dict(epochs=10, batch_size=32, validation_split=0.2),
-        notes="trains the documented model (LSTM 256) on 8x8 digits",
+        notes="trains the documented model (LSTM 256) on the 8x8 digits",
+        quick=Quick(),
     ),
     as_written=_as_written_recipe,
     changes=(

@@ -1,0 +1,98 @@
+"""Run a catalogue recipe: seeded data, model, compile and fit, with what the checks judge."""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from layers import catalog, compat
+from layers.catalog import Quick
+
+HOLDOUT = 0.2  # recipes the seed trains without validation are judged on a 20% holdout
+
+
+@dataclasses.dataclass
+class TrainingRun:
+    entry_id: str
+    seed: int
+    settings: Quick
+    history: dict
+    initial_loss: float
+    chance: float
+    monitor: str
+    seconds: float
+    model: object = dataclasses.field(repr=False, default=None)
+    data: dict = dataclasses.field(repr=False, default=None)
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.history["loss"][-1])
+
+    @property
+    def loss_drop(self) -> float:
+        """The fraction by which training reduced the loss (from before the first step)."""
+        return 1.0 - self.final_loss / self.initial_loss
+
+    @property
+    def final_metric(self) -> float:
+        return float(self.history[f"val_{self.monitor}"][-1])
+
+    def summary(self) -> dict:
+        return {"entry": self.entry_id, "seed": self.seed, "initial_loss": self.initial_loss,
+                "final_loss": self.final_loss, "loss_drop": self.loss_drop, "final_metric": self.final_metric,
+                "chance": self.chance, "seconds": round(self.seconds, 2),
+                "history": {k: [float(v) for v in values] for k, values in self.history.items()}}
+
+
+def _labels(y, monitor):
+    if isinstance(y, dict):
+        y = y[monitor.rsplit("_", 1)[0]] if monitor != "accuracy" else next(iter(y.values()))
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > 1 and set(np.unique(y)) <= {0, 1}:
+        y = y.argmax(axis=1)  # one-hot
+    return y.reshape(-1)
+
+
+def chance_level(y, monitor="accuracy") -> float:
+    """The accuracy of always answering the most frequent class."""
+    labels = _labels(y, monitor)
+    _, counts = np.unique(labels, return_counts=True)
+    return float(counts.max() / counts.sum())
+
+
+def _split_tail(value, fraction):
+    # Keras's validation_split takes the last samples, unshuffled.
+    if isinstance(value, dict):
+        return {k: _split_tail(v, fraction) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_split_tail(v, fraction) for v in value]
+    return value[int(len(value) * (1 - fraction)):]
+
+
+def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | None = None) -> TrainingRun:
+    entry = catalog.get(entry_id)
+    recipe = entry.recipe
+    settings = recipe.quick if quick else Quick(scale=1.0, epochs=None, small=recipe.small)
+    compat.reset_session(seed)
+    data = recipe.data(seed=seed, scale=settings.scale, small=settings.small)
+    model = catalog.build(recipe.model_id, small=settings.small)
+    model.compile(**recipe.compile())
+    fit = dict(recipe.fit)
+    fit["epochs"] = epochs or settings.epochs or fit["epochs"]
+    fit.update({k: v for k, v in data.items() if k not in ("x_test", "y_test")})
+    if "validation_data" not in fit and "validation_split" not in fit:
+        fit["validation_split"] = HOLDOUT
+    if "y" in fit:
+        initial = model.evaluate(fit["x"], fit["y"], verbose=0, batch_size=256)
+        validation_labels = _split_tail(fit["y"], fit["validation_split"])
+        chance = chance_level(validation_labels, recipe.monitor)
+    else:  # a generator of balanced classes
+        initial = model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
+        chance = 0.5
+    initial_loss = float(initial[0] if isinstance(initial, (list, tuple)) else initial)
+    start = time.perf_counter()
+    history = model.fit(verbose=0, **fit).history
+    return TrainingRun(entry_id=entry_id, seed=seed, settings=settings, history=history,
+                       initial_loss=initial_loss, chance=chance, monitor=recipe.monitor,
+                       seconds=time.perf_counter() - start, model=model, data=data)
