@@ -37,6 +37,9 @@ class Recipe:
     notes: str = ""
     quick: Quick = Quick()  # the default tier's scaled version; the slow tier runs the seed's own
     monitor: str = "accuracy"  # the metric judged on validation data (val_<monitor>)
+    # builder(small) when the recipe trains the model at a shape other than the entry's own
+    # (seed 000 trains on 8x8 digits, not 28x28 MNIST); None: catalog.build(model_id, small).
+    builder: Callable[[bool], Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -65,6 +65,21 @@ def enable_op_determinism() -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+@contextlib.contextmanager
+def op_determinism_suspended():
+    """Run a block without op determinism (XLA has no deterministic MaxPool gradient)."""
+    from tensorflow.python.framework import config as tf_config  # no public switch back off
+
+    was_on = tf_config.is_op_determinism_enabled()
+    if was_on:
+        tf_config.disable_op_determinism()
+    try:
+        yield
+    finally:
+        if was_on:
+            tf_config.enable_op_determinism()
+
+
 # --- summaries ---------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -194,6 +209,46 @@ def build_multi_head_attention(layer, query_shape, value_shape) -> None:
         layer._value_dense.build(value_shape)
         layer._output_dense.build(query_shape[:-1].concatenate([layer._num_heads, layer._value_dim]))
         layer.built = True
+
+
+# --- recurrent kernels ---------------------------------------------------------
+
+CAN_CHOOSE_RNN_KERNEL = IS_KERAS3  # Keras 3's use_cudnn; Keras 2 picks the kernel itself
+
+
+def recurrent_layers(model) -> list:
+    found = []
+    for layer in getattr(model, "layers", [model]):
+        if type(layer).__name__ in ("LSTM", "GRU"):
+            found.append(layer)
+        elif hasattr(layer, "layers") and layer is not model:
+            found.extend(recurrent_layers(layer))
+        elif hasattr(layer, "layer"):  # wrappers such as TimeDistributed
+            found.extend(recurrent_layers(layer.layer))
+    return found
+
+
+def force_generic_rnn_kernel(model) -> None:
+    """Make every LSTM/GRU use the generic kernel instead of cuDNN (Keras 3 only)."""
+    if not CAN_CHOOSE_RNN_KERNEL:
+        raise NotImplementedError("Keras 2 chooses the recurrent kernel itself")
+    for layer in recurrent_layers(model):
+        layer.use_cudnn = False
+
+
+def rnn_kernel(layer) -> str:
+    """Which kernel a recurrent layer runs on this machine: 'cudnn' or 'generic'."""
+    if not tf.config.list_physical_devices("GPU"):
+        return "generic"
+    if IS_KERAS3:
+        eligible = layer.use_cudnn is not False and getattr(layer, "_cudnn_ok", lambda: True)() \
+            if callable(getattr(layer, "_cudnn_ok", None)) else layer.use_cudnn is not False
+        return "cudnn" if eligible else "generic"
+    return "cudnn" if getattr(layer, "_could_use_gpu_kernel", False) else "generic"
+
+
+def set_tensor_float_32(enabled: bool) -> None:
+    tf.config.experimental.enable_tensor_float_32_execution(enabled)
 
 
 # --- optimizers --------------------------------------------------------------

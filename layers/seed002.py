@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from fixtures.image_folder import write_image_folder
+from fixtures.image_folder import IMAGE_FOLDER_VERSION, write_image_folder
 from layers.building import built_layer, uniform_input
 from layers.catalog import Entry, Quick, Recipe, register
 from layers.compat import image_data_generator, keras
@@ -47,7 +47,10 @@ def recipe_data(seed=0, scale=1.0, small=False):
     size = SMALL_SIZE if small else HEIGHT
     train_per_class = max(int(TRAIN_NUM // 2 * scale), BATCH_SIZE // 2)
     valid_per_class = max(int(VALID_NUM // 2 * scale), BATCH_SIZE // 2)
-    root = os.path.join(tempfile.gettempdir(), "keras-gate", f"cats-dogs-{seed}-{train_per_class}-{size}")
+    # The folder is cached per (generator version, seed, count, size): bump IMAGE_FOLDER_VERSION
+    # whenever fixtures/image_folder.py draws differently.
+    root = os.path.join(tempfile.gettempdir(), "keras-gate",
+                        f"cats-dogs-v{IMAGE_FOLDER_VERSION}-{seed}-{train_per_class}-{size}")
     train_dir, valid_dir = os.path.join(root, "train"), os.path.join(root, "validation")
     if not os.path.isdir(valid_dir):
         write_image_folder(root, train_per_class, valid_per_class, size=size, seed=seed)
@@ -154,7 +157,7 @@ register(Entry(
                              metrics=[keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)]),
         fit=dict(epochs=EPOCHS),
         notes="a generated image folder (warm discs vs cool bars) replaces the downloaded photos",
-        quick=Quick(scale=0.3, epochs=8, small=True),
+        quick=Quick(scale=0.3, small=True),
     ),
     as_written=_as_written_fit_generator,
     figures=("attn.se_cnn.recipe.final_val_accuracy",),

@@ -8,7 +8,7 @@ import numpy as np
 from fixtures import digits
 from fixtures.generators import one_hot_chars, planted_features, planted_tokens
 from layers.building import uniform_input
-from layers.catalog import Entry, Recipe, SharedLayer, register
+from layers.catalog import Entry, Quick, Recipe, SharedLayer, register
 from layers.compat import keras, to_categorical
 
 SEED = "004_158197f8a9253614.txt"
@@ -216,33 +216,41 @@ def _multi_io_data(seed=0, scale=1.0, small=False):
 
 
 def _two_users(seed=0, scale=1.0, small=False):
-    """Pairs of one-hot tweets; label 1 when both come from the same 'user' (alphabet half)."""
+    """Pairs of one-hot tweets; each 'user' writes from one half of the alphabet.
+
+    Label 1 when both tweets come from user 1.  (The seed's question, "same user?", is an
+    equality, which its head, one sigmoid unit on the concatenated encodings, cannot express;
+    "both from user 1" is an AND it can.)  Each tweet is user 1's with probability 1/sqrt(2),
+    so the classes are balanced.
+    """
     length, alphabet = (20, 32) if small else (140, 256)
     n = max(int(1000 * scale), 100)
     rng = np.random.RandomState(seed)
-    users = rng.randint(2, size=(n, 2))
+    users = (rng.random_sample((n, 2)) < 2 ** -0.5).astype("int64")
     tweets = []
     for column in range(2):
-        chars, codes = one_hot_chars(n, length, alphabet // 2, seed=seed + 1 + column)
+        _, codes = one_hot_chars(n, length, alphabet // 2, seed=seed + 1 + column)
         codes = codes + users[:, column:column + 1] * (alphabet // 2)
         tweets.append(np.eye(alphabet, dtype="float32")[codes])
-    same = (users[:, 0] == users[:, 1]).astype("float32").reshape(-1, 1)
-    return {"x": tweets, "y": same}
+    both = (users[:, 0] & users[:, 1]).astype("float32").reshape(-1, 1)
+    return {"x": tweets, "y": both}
 
 
 def _digit_pairs(seed=0, scale=1.0, small=False):
-    """Pairs of real handwritten digits on a 27x27 canvas; label 1 when both show the same digit."""
+    """Pairs of real handwritten zeros and ones on a 27x27 canvas; label 1 when both are ones.
+
+    (As for the tweets: the seed's "same digit?" is an equality its single sigmoid unit cannot
+    express; "both are ones" is an AND.)  Each digit is a one with probability 1/sqrt(2).
+    """
     (images, labels), _ = digits.load_data(seed=seed)
     images = digits.pad_to(images, 27)[..., np.newaxis].astype("float32") / 255.0
+    zeros, ones = np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)
     n = max(int(1000 * scale), 100)
     rng = np.random.RandomState(seed)
-    first = rng.randint(len(labels), size=n)
-    want_same = rng.randint(2, size=n).astype(bool)
-    second = rng.randint(len(labels), size=n)
-    for i in np.flatnonzero(want_same):
-        second[i] = rng.choice(np.flatnonzero(labels == labels[first[i]]))
-    same = (labels[first] == labels[second]).astype("float32").reshape(-1, 1)
-    return {"x": [images[first], images[second]], "y": same}
+    is_one = rng.random_sample((n, 2)) < 2 ** -0.5
+    picks = [np.where(is_one[:, c], rng.choice(ones, n), rng.choice(zeros, n)) for c in range(2)]
+    both = (is_one[:, 0] & is_one[:, 1]).astype("float32").reshape(-1, 1)
+    return {"x": [images[picks[0]], images[picks[1]]], "y": both}
 
 
 def _binary(optimizer="rmsprop"):
@@ -252,7 +260,8 @@ def _binary(optimizer="rmsprop"):
 def _multi_io_compile():
     return dict(optimizer="rmsprop",
                 loss={"main_output": "binary_crossentropy", "aux_output": "binary_crossentropy"},
-                loss_weights={"main_output": 1.0, "aux_output": 0.2})
+                loss_weights={"main_output": 1.0, "aux_output": 0.2},
+                metrics={"main_output": "accuracy"})
 
 
 # --- as written -------------------------------------------------------------------------------
@@ -356,7 +365,8 @@ register(Entry(
     builder=lambda small: multi_io(MULTI_IO_SMALL if small else MultiIOSize()),
     sample_input=_multi_io_input,
     recipe=Recipe(model_id="func.multi_io", data=_multi_io_data, small=True, compile=_multi_io_compile,
-                  fit=dict(epochs=50, batch_size=32),
+                  fit=dict(epochs=50, batch_size=32), quick=Quick(epochs=10, small=True),
+                  monitor="main_output_accuracy",
                   notes="headlines with a planted marker token; both outputs learn the same label"),
     as_written={"embedding_input_length": _as_written_embedding_input_length,
                 "list_loss_weights": _as_written_multi_io_list_weights},
@@ -371,8 +381,10 @@ register(Entry(
     sample_input=_pair(lambda small: (20, 32) if small else (140, 256)),
     recipe=Recipe(model_id="func.shared_lstm", data=_two_users, small=True, compile=_binary(),
                   fit=dict(epochs=10, batch_size=32),
-                  notes="each 'user' writes from one half of the alphabet; label: same user"),
-    changes=("none",), small_note="(20, 32) one-hot tweets and LSTM(8)",
+                  notes="each 'user' writes from one half of the alphabet; label: both tweets by user 1"),
+    changes=("the recipe's task is 'both tweets by user 1': the seed's 'same user?' is an equality that "
+             "one sigmoid unit on the concatenated encodings cannot express",),
+    small_note="(20, 32) one-hot tweets and LSTM(8)",
     shared=(SharedLayer("shared_lstm", inputs=(0, 1), input_shapes=((None, 140, 256),) * 2,
                         output_shapes=((None, 64),) * 2),),
 ))
@@ -436,8 +448,10 @@ register(Entry(
     sample_input=_pair(lambda small: (27, 27, 1)),
     recipe=Recipe(model_id="func.shared_vision", data=_digit_pairs, small=True, compile=_binary("adam"),
                   fit=dict(epochs=10, batch_size=32),
-                  notes="pairs of real handwritten digits (scikit-learn's, upscaled to 27x27); label: same digit"),
-    changes=("the seed compiles nothing: adam and binary cross-entropy for the recipe",),
+                  notes="pairs of real handwritten 0s and 1s (scikit-learn's, upscaled to 27x27); label: both are 1"),
+    changes=("the seed compiles nothing: adam and binary cross-entropy for the recipe",
+             "the recipe's task is 'both digits are 1' on zeros and ones: the seed's 'same digit?' is an "
+             "equality that one sigmoid unit on the concatenated encodings cannot express"),
     small_note="8 filters instead of 64",
     shared=(SharedLayer("vision_model", inputs=(0, 1), input_shapes=((None, 27, 27, 1),) * 2,
                         output_shapes=((None, 7744),) * 2),),

@@ -1,0 +1,72 @@
+"""Measure the recipes over several seeds, to set and re-check convergence thresholds.
+
+    .tox/tf221/bin/python -m conformance.measure --seeds 5        # every recipe, quick tier
+    .tox/tf215/bin/python -m conformance.measure --seeds 5 --only attn.se_cnn.recipe
+
+Writes fixtures/measurements/convergence-<env>.json (env: $GATE_ENV, else tf<major><minor>).
+Thresholds in conformance/thresholds.py are set from these files, with their margin.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import sys
+import warnings
+
+from layers import catalog, compat
+
+OUT_DIR = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements"
+
+
+def env_name() -> str:
+    major, minor = compat.TF_VERSION.split(".")[:2]
+    return os.environ.get("GATE_ENV") or f"tf{major}{minor}"
+
+
+def attention_vectors(run, seed: int) -> dict:
+    """The seed's single-sample attention vector, and the mean over 1,000 fresh samples."""
+    from fixtures.generators import get_data
+    from layers.seed003 import INPUT_DIM, get_activations
+
+    one, _ = get_data(1, INPUT_DIM, seed=seed + 100)
+    many, _ = get_data(1000, INPUT_DIM, seed=seed + 200)
+    return {
+        "one_sample": [float(v) for v in get_activations(run.model, one.astype("float32"), "attention_vec")[0]],
+        "mean": [float(v) for v in get_activations(run.model, many.astype("float32"), "attention_vec").mean(axis=0)],
+    }
+
+
+def main(argv=None) -> int:
+    from layers.training import run_recipe
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--only", default="", help="comma-separated recipe ids")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    compat.enable_op_determinism()
+    ids = args.only.split(",") if args.only else [e.id for e in catalog.with_recipe()]
+    path = OUT_DIR / f"convergence-{env_name()}.json"
+    records = json.loads(path.read_text()) if path.exists() else {}
+    records["environment"] = compat.environment()
+    for entry_id in ids:
+        runs = []
+        for seed in range(args.seeds):
+            run = run_recipe(entry_id, seed)
+            summary = run.summary()
+            summary.pop("history")
+            if entry_id == "attn.dense_attention.recipe":
+                summary["attention"] = attention_vectors(run, seed)
+            runs.append(summary)
+            print(json.dumps(summary), flush=True)
+        records[entry_id] = runs
+        OUT_DIR.mkdir(parents=True, exist_ok=True)  # written after each recipe: a crash keeps the rest
+        path.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Numerical parity: the float32 CPU reference against XLA, mixed precision and GPU paths.
+
+Forward outputs, gradients of a scalar loss w.r.t. every weight, and the weights after a
+few SGD steps from the same NumPy-drawn start.  Tolerances: conformance/tolerances.py.
+GPU cases skip with "no GPU visible" here and run unchanged where TensorFlow sees a GPU.
+"""
+from __future__ import annotations
+
+import pytest
+
+from conformance import expect
+from conformance.parity import REFERENCE, TARGETS, errors, gpu_visible, run_path
+from conformance.tolerances import tolerance
+from layers import catalog, compat
+
+pytestmark = pytest.mark.parity
+
+ENTRIES = catalog.buildable()
+CASES = [pytest.param(entry, path, id=f"{entry.id}-{path.name}",
+                      marks=[pytest.mark.gpu] if path.device == "GPU" else [])
+         for entry in ENTRIES for path in TARGETS]
+
+_REFERENCES: dict = {}
+
+
+def _reference(entry_id):
+    if entry_id not in _REFERENCES:
+        _REFERENCES[entry_id] = run_path(entry_id, REFERENCE)
+    return _REFERENCES[entry_id]
+
+
+@pytest.fixture
+def float32_on_gpu():
+    """TF32 would round float32 matmuls on Ampere and later: off for float32 parity."""
+    compat.set_tensor_float_32(False)
+    yield
+    compat.set_tensor_float_32(True)
+
+
+@pytest.mark.parametrize("entry,path", CASES)
+def test_path_matches_the_cpu_reference(entry, path, record_property, float32_on_gpu):
+    if path.device == "GPU" and not gpu_visible():
+        pytest.skip("no GPU visible")
+    if path.generic_rnn and not compat.CAN_CHOOSE_RNN_KERNEL:
+        pytest.skip("Keras 2 chooses the recurrent kernel itself")
+    reference = _reference(entry.id)
+    target = run_path(entry.id, path)
+    if path.device == "GPU" and target["rnn_kernels"]:
+        record_property("rnn_kernels", target["rnn_kernels"])
+    pair = f"{REFERENCE.name} vs {path.name}"
+    for kind in ("outputs", "gradients", "weights"):
+        names = ([f"output {i}" for i in range(len(reference[kind]))] if kind == "outputs"
+                 else reference["weight_names"])
+        atol, rtol, source = tolerance(entry.id, path.name, path.dtype, kind)
+        worst = {"max_abs": 0.0, "max_rel": 0.0}
+        for name, a, b in zip(names, reference[kind], target[kind]):
+            observed = errors(a, b)
+            worst = {k: max(worst[k], observed[k]) for k in worst}
+        record_property(f"parity {pair} {kind}", worst)
+        for name, a, b in zip(names, reference[kind], target[kind]):
+            expect.close(entry.id, f"parity {pair}, {kind} ({source})", a, b, atol=atol, rtol=rtol,
+                         what=f"{kind[:-1]} {name}")
+
+
+def test_tolerance_overrides_name_existing_cases():
+    from conformance.tolerances import OVERRIDES
+
+    known = {(entry.id, path.name) for entry in ENTRIES for path in TARGETS}
+    stale = sorted(key for key in OVERRIDES if key[:2] not in known)
+    assert not stale, f"conformance/tolerances.py overrides cases that no longer exist: {stale}"

@@ -1,0 +1,67 @@
+"""Convergence thresholds, each with the measurements it was set from.
+
+How a threshold is set: every recipe's default-tier version was trained with seeds 0-4 on
+each environment of the matrix (fixtures/measurements/convergence-<env>.json, written by
+`python -m conformance.measure --seeds 5`).  For each recipe:
+    min_loss_drop = worst seed's loss drop  - 0.10, rounded down to 0.01
+    min_metric    = worst seed's val metric - 0.05, rounded down to 0.01
+The loss drop is 1 - final training loss / loss before training.  ``measured`` gives per
+environment (worst, median) over the seeds, and the median training time in seconds.
+test_thresholds_stay_below_the_measurements re-derives the margins from the files.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+DROP_MARGIN = 0.10
+METRIC_MARGIN = 0.05
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    min_loss_drop: float
+    min_metric: float
+    measured: dict
+
+    @property
+    def source(self) -> str:  # noqa: D401 - the provenance a failure message prints
+        worst = min(m["metric"][0] for m in self.measured.values())
+        return (f"set {METRIC_MARGIN} below the worst of {sum(m['seeds'] for m in self.measured.values())} "
+                f"measured runs ({worst}) on {', '.join(sorted(self.measured))}")
+
+
+@dataclasses.dataclass(frozen=True)
+class AttentionThreshold:
+    entry_id: str
+    column: int
+    min_weight: float
+    source: str
+
+
+# Seed 003's attention vector.  The seed prints one sample's vector from one run, with 0.72 on the
+# label column (column 1).  Measured over seeds 0-4 on tf215 and tf221: one sample's weight on
+# column 1 ranges 0.16-0.81 and is the largest in only 6 of 10 runs, so a single sample cannot carry
+# a threshold.  The mean over 1,000 fresh samples peaks on column 1 in 10 of 10 runs, with weight
+# 0.371-0.505 (the next largest column at most 0.311).  Threshold: the mean peaks on column 1 with
+# at least 0.32 (0.05 below the worst run).  The issue asked for 0.5; no run supports it.
+ATTENTION = AttentionThreshold(
+    entry_id="attn.dense_attention.recipe", column=1, min_weight=0.32,
+    source="0.05 below the worst of 10 measured runs (0.371), mean over 1,000 samples")
+
+THRESHOLDS = {  # entry id: Threshold(min_loss_drop, min_metric, measured)
+    "attn.dense_attention.recipe": Threshold(0.86, 0.99, {'tf215': {'seeds': 5, 'loss_drop': (0.963, 0.968), 'metric': (0.999, 1.0), 'seconds': 6.0}, 'tf221': {'seeds': 5, 'loss_drop': (0.963, 0.969), 'metric': (0.999, 1.0), 'seconds': 11.0}}),  # the issue's 0.99: 0.009 below the worst measured 0.999
+    "attn.prob_attention_model": Threshold(0.45, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.555, 0.758), 'metric': (1.0, 1.0), 'seconds': 2.4}, 'tf221': {'seeds': 5, 'loss_drop': (0.945, 0.967), 'metric': (1.0, 1.0), 'seconds': 5.8}}),
+    "attn.se_cnn.recipe": Threshold(0.15, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.993, 0.995), 'metric': (1.0, 1.0), 'seconds': 21.4}, 'tf221': {'seeds': 5, 'loss_drop': (0.256, 0.93), 'metric': (1.0, 1.0), 'seconds': 20.2}}),
+    "func.dense": Threshold(0.8, 0.72, {'tf215': {'seeds': 5, 'loss_drop': (0.905, 0.91), 'metric': (0.775, 0.99), 'seconds': 2.2}, 'tf221': {'seeds': 5, 'loss_drop': (0.908, 0.925), 'metric': (0.97, 0.98), 'seconds': 4.1}}),
+    "func.multi_io": Threshold(0.66, 0.89, {'tf215': {'seeds': 5, 'loss_drop': (0.764, 0.866), 'metric': (0.95, 0.975), 'seconds': 5.5}, 'tf221': {'seeds': 5, 'loss_drop': (0.932, 0.944), 'metric': (0.99, 0.995), 'seconds': 8.4}}),
+    "func.shared_lstm": Threshold(0.5, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.668, 0.766), 'metric': (1.0, 1.0), 'seconds': 8.6}, 'tf221': {'seeds': 5, 'loss_drop': (0.61, 0.727), 'metric': (1.0, 1.0), 'seconds': 9.1}}),
+    "func.shared_vision": Threshold(0.87, 0.94, {'tf215': {'seeds': 5, 'loss_drop': (0.993, 0.994), 'metric': (0.995, 1.0), 'seconds': 6.0}, 'tf221': {'seeds': 5, 'loss_drop': (0.977, 0.993), 'metric': (0.995, 0.995), 'seconds': 9.6}}),
+    "rnn.attention_lstm.mnist_recipe": Threshold(0.13, 0.32, {'tf215': {'seeds': 5, 'loss_drop': (0.239, 0.252), 'metric': (0.378, 0.413), 'seconds': 9.7}, 'tf221': {'seeds': 5, 'loss_drop': (0.246, 0.258), 'metric': (0.408, 0.411), 'seconds': 11.1}}),
+    "seq.conv1d_classifier": Threshold(0.75, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.934, 0.962), 'metric': (1.0, 1.0), 'seconds': 6.3}, 'tf221': {'seeds': 5, 'loss_drop': (0.859, 0.961), 'metric': (1.0, 1.0), 'seconds': 10.2}}),
+    "seq.fit_binary": Threshold(0.89, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.994, 0.995), 'metric': (1.0, 1.0), 'seconds': 2.0}, 'tf221': {'seeds': 5, 'loss_drop': (0.994, 0.995), 'metric': (1.0, 1.0), 'seconds': 4.0}}),
+    "seq.fit_categorical": Threshold(0.78, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.888, 0.913), 'metric': (1.0, 1.0), 'seconds': 2.1}, 'tf221': {'seeds': 5, 'loss_drop': (0.889, 0.913), 'metric': (1.0, 1.0), 'seconds': 5.2}}),
+    "seq.lstm_classifier": Threshold(0.61, 0.89, {'tf215': {'seeds': 5, 'loss_drop': (0.718, 0.862), 'metric': (0.955, 0.975), 'seconds': 10.3}, 'tf221': {'seeds': 5, 'loss_drop': (0.874, 0.905), 'metric': (0.95, 0.975), 'seconds': 13.2}}),
+    "seq.mlp_binary": Threshold(0.89, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.995, 0.996), 'metric': (1.0, 1.0), 'seconds': 2.8}, 'tf221': {'seeds': 5, 'loss_drop': (0.997, 0.997), 'metric': (1.0, 1.0), 'seconds': 5.4}}),
+    "seq.mlp_softmax": Threshold(0.74, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.843, 0.859), 'metric': (1.0, 1.0), 'seconds': 2.8}, 'tf221': {'seeds': 5, 'loss_drop': (0.848, 0.852), 'metric': (1.0, 1.0), 'seconds': 4.4}}),
+    "seq.vgg_like": Threshold(0.77, 0.95, {'tf215': {'seeds': 5, 'loss_drop': (0.875, 0.897), 'metric': (1.0, 1.0), 'seconds': 8.3}, 'tf221': {'seeds': 5, 'loss_drop': (0.875, 0.916), 'metric': (1.0, 1.0), 'seconds': 10.5}}),
+}
