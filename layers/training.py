@@ -70,13 +70,18 @@ def _split_tail(value, fraction):
     return value[int(len(value) * (1 - fraction)):]
 
 
-def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | None = None) -> TrainingRun:
+def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | None = None,
+               scale: float | None = None) -> TrainingRun:
+    """Train a recipe: its quick (default-tier) version, or the seed's own with quick=False.
+    ``epochs`` and ``scale`` override the version's for short runs (the determinism checks)."""
     entry = catalog.get(entry_id)
     recipe = entry.recipe
     # A recipe whose documented model is too heavy trains the small configuration in both tiers.
     settings = recipe.quick if quick else Quick(scale=1.0, epochs=None, small=recipe.small)
     if recipe.small and not settings.small:
         settings = dataclasses.replace(settings, small=True)
+    if scale is not None:
+        settings = dataclasses.replace(settings, scale=scale)
     compat.reset_session(seed)
     data = recipe.data(seed=seed, scale=settings.scale, small=settings.small)
     model = recipe.builder(settings.small) if recipe.builder else catalog.build(recipe.model_id, small=settings.small)
