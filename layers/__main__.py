@@ -27,6 +27,9 @@ def _show(entry_id: str) -> int:
     if entry.recipe:
         fit = ", ".join(f"{k}={v}" for k, v in entry.recipe.fit.items())
         print(f"recipe:    model {entry.recipe.model_id}; fit {fit}" + (f"; {entry.recipe.notes}" if entry.recipe.notes else ""))
+        quick = entry.recipe.quick
+        print(f"quick:     default tier: {quick.scale:g}x the data, "
+              f"{quick.epochs or entry.recipe.fit['epochs']} epochs, {'small' if quick.small or entry.recipe.small else 'documented'} model")
     if entry.figures:
         print(f"documented figures: {', '.join(entry.figures)}")
     if entry.as_written is not None:

@@ -12,7 +12,6 @@ Which Keras is loaded:
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import platform
 
@@ -188,10 +187,6 @@ def native_node_api(layer) -> dict:
     return {name: hasattr(layer, name) for name in names}
 
 
-def same_tensor(a, b) -> bool:
-    """Identity of symbolic tensors (Keras 2 KerasTensors wrap a TF type spec)."""
-    return a is b
-
 
 # --- building sublayers -------------------------------------------------------
 
@@ -310,10 +305,3 @@ def save_keras_archive(model, path: str) -> None:
 def load_keras_archive(path: str):
     return keras.models.load_model(path)
 
-
-def captured_stdout(fn, *args, **kwargs):
-    """Run ``fn`` with stdout captured; returns (result, text)."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = fn(*args, **kwargs)
-    return result, buffer.getvalue()
