@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from layers import catalog, compat
+from layers.building import as_list
 
 GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "golden"
 STEPS = 3
@@ -26,11 +27,6 @@ LEARNING_RATE = 1e-2
 BATCH = 4
 WEIGHT_SEED = 20240601
 
-
-def _as_list(value):
-    if isinstance(value, dict):
-        return list(value.values())
-    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def canonical_variables(model) -> list:
@@ -65,14 +61,14 @@ def trajectory(entry_id: str) -> dict:
     for variable, value in zip(canonical_variables(model), numpy_weights(model)):
         variable.assign(value)
     x = catalog.sample_input(entry_id, small=True, batch_size=BATCH, seed=7)
-    outputs = _as_list(model(x, training=False))
+    outputs = as_list(model(x, training=False))
     rng = np.random.RandomState(11)
     targets = [rng.standard_normal(tuple(np.asarray(o).shape)).astype("float32") for o in outputs]
     optimizer = compat.keras.optimizers.Adam(learning_rate=LEARNING_RATE)
     losses = []
     for _ in range(STEPS):
         with tf.GradientTape() as tape:
-            predictions = _as_list(model(x, training=False))
+            predictions = as_list(model(x, training=False))
             loss = tf.add_n([tf.reduce_mean(tf.square(p - t)) for p, t in zip(predictions, targets)])
         gradients = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))

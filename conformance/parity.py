@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from conformance.golden import canonical_variables, numpy_weights
 from layers import catalog, compat
+from layers.building import as_list
 
 TRAIN_STEPS = 3
 LEARNING_RATE = 1e-2
@@ -55,11 +56,6 @@ def policy(name: str):
         compat.keras.mixed_precision.set_global_policy("float32")
 
 
-def _as_list(value):
-    if isinstance(value, dict):
-        return list(value.values())
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
 
 def _targets_for(outputs, seed=11):
     rng = np.random.RandomState(seed)
@@ -78,12 +74,12 @@ def run_path(entry_id: str, path: Path) -> dict:
         for variable, value in zip(canonical_variables(model), numpy_weights(model)):
             variable.assign(value)
         x = catalog.sample_input(entry_id, small=True, batch_size=4, seed=7)
-        targets = _targets_for(_as_list(model(x, training=False)))
+        targets = _targets_for(as_list(model(x, training=False)))
         trainable = list(model.trainable_weights)
 
         def loss_and_grads(inputs):
             with tf.GradientTape() as tape:
-                predictions = [tf.cast(p, tf.float32) for p in _as_list(model(inputs, training=False))]
+                predictions = [tf.cast(p, tf.float32) for p in as_list(model(inputs, training=False))]
                 loss = tf.add_n([tf.reduce_mean(tf.square(p - t)) for p, t in zip(predictions, targets)])
             return predictions, loss, tape.gradient(loss, trainable)
 

@@ -8,6 +8,7 @@ import pytest
 
 from conformance import expect
 from layers import catalog, compat
+from layers.building import as_list
 
 pytestmark = pytest.mark.catalog
 
@@ -18,11 +19,6 @@ SNIPPET_IDS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "snippe
 def _by_id(entries):
     return pytest.mark.parametrize("entry", entries, ids=lambda e: e.id)
 
-
-def _outputs(result):
-    if isinstance(result, dict):
-        return list(result.values())
-    return list(result) if isinstance(result, (list, tuple)) else [result]
 
 
 def test_catalogue_implements_every_snippet_id():
@@ -63,7 +59,7 @@ def test_builds_at_documented_size(entry, built):
     expect.true(entry.id, "build at documented size", obj.count_params() > 0 or entry.kind == "model",
                 "a layer entry without weights")
     if entry.kind == "model":
-        for tensor in _outputs(obj.outputs):
+        for tensor in as_list(obj.outputs):
             shape = compat.shape_of(tensor)
             expect.equal(entry.id, "symbolic output rank", True, len(shape) >= 2)
 
@@ -72,7 +68,7 @@ def test_builds_at_documented_size(entry, built):
 def test_small_forward_pass_is_finite(entry, built):
     obj = built(entry.id, small=True)
     batch = 3
-    outputs = _outputs(obj(catalog.sample_input(entry.id, small=True, batch_size=batch), training=False))
+    outputs = as_list(obj(catalog.sample_input(entry.id, small=True, batch_size=batch), training=False))
     for i, output in enumerate(outputs):
         values = np.asarray(output)
         expect.equal(entry.id, f"forward pass output {i} batch size", batch, values.shape[0])

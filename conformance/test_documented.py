@@ -5,24 +5,16 @@ import pytest
 
 from conformance import expect
 from fixtures.documented import figure
-from layers import compat
+from layers import catalog, compat
 from layers.custom import SELayer
 
 pytestmark = pytest.mark.documented
 
 
 def _counts(model) -> dict:
-    trainable = sum(int(w.shape.num_elements() if hasattr(w.shape, "num_elements") else _size(w.shape))
-                    for w in model.trainable_weights)
+    trainable = compat.weight_count(model.trainable_weights)
     total = model.count_params()
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
-
-
-def _size(shape) -> int:
-    size = 1
-    for dim in shape:
-        size *= int(dim)
-    return size
 
 
 def _layer_rows(model):
@@ -31,22 +23,18 @@ def _layer_rows(model):
             for layer in model.layers]
 
 
-def test_dense_attention_model_totals(built):
-    entry_id = "attn.dense_attention_model"
-    expect.equal(entry_id, "documented parameter totals", figure(f"{entry_id}.params").value,
-                 _counts(built(entry_id)))
+TOTALS = [(entry.id, key) for entry in catalog.entries("model") for key in entry.figures if key.endswith(".params")]
+
+
+@pytest.mark.parametrize("entry_id,key", TOTALS, ids=[entry_id for entry_id, _ in TOTALS])
+def test_parameter_totals(entry_id, key, built):
+    expect.equal(entry_id, "documented parameter totals", figure(key).value, _counts(built(entry_id)))
 
 
 def test_dense_attention_model_per_layer_parameters(built):
     entry_id = "attn.dense_attention_model"
     rows = [(name, count) for name, count, _ in _layer_rows(built(entry_id)) if count]
     expect.equal(entry_id, "documented per-layer parameters", list(figure(f"{entry_id}.layer_params").value), rows)
-
-
-def test_se_cnn_totals(built):
-    entry_id = "attn.se_cnn"
-    expect.equal(entry_id, "documented parameter totals", figure(f"{entry_id}.params").value,
-                 _counts(built(entry_id)))
 
 
 def test_se_cnn_per_layer_parameters(built):

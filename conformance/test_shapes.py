@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from conformance import expect
 from layers import catalog, compat
+from layers.building import as_list
 from layers.seed003 import SMALL_MAXLEN, SMALL_VOCAB
 
 pytestmark = pytest.mark.shapes
@@ -17,18 +18,13 @@ LAYERS = catalog.entries("layer")
 FLEXIBLE = catalog.with_flexible()
 
 
-def _as_list(value):
-    if isinstance(value, dict):
-        return list(value.values())
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
 
 def _symbolic_output_shapes(obj, sample):
     """Output shapes inferred without data: a model's graph, or a layer called on keras.Input."""
     if getattr(obj, "inputs", None):
-        return [compat.shape_of(t) for t in _as_list(obj.outputs)]
+        return [compat.shape_of(t) for t in as_list(obj.outputs)]
     symbolic = obj(compat.keras.Input(shape=sample.shape[1:]))
-    return [compat.shape_of(t) for t in _as_list(symbolic)]
+    return [compat.shape_of(t) for t in as_list(symbolic)]
 
 
 def _agrees(symbolic: tuple, eager: tuple) -> bool:
@@ -41,7 +37,7 @@ def test_symbolic_shapes_match_a_forward_pass(entry, built, record_property):
     obj = built(entry.id, small=True)
     sample = catalog.sample_input(entry.id, small=True, batch_size=3)
     symbolic = _symbolic_output_shapes(obj, sample if not isinstance(sample, (list, dict)) else None)
-    eager = [tuple(np.asarray(t).shape) for t in _as_list(obj(sample, training=False))]
+    eager = [tuple(np.asarray(t).shape) for t in as_list(obj(sample, training=False))]
     record_property("output_shapes", [str(s) for s in symbolic])
     expect.equal(entry.id, "number of outputs", len(symbolic), len(eager))
     for index, (s, e) in enumerate(zip(symbolic, eager)):

@@ -21,3 +21,10 @@ def token_input(length, vocab):
     def make(small, batch, rng):
         return rng.integers(0, vocab(small), size=(batch, length(small))).astype("int32")
     return make
+
+
+def as_list(outputs) -> list:
+    """A model's outputs as a list, whether it returned one tensor, a list or a dict."""
+    if isinstance(outputs, dict):
+        return list(outputs.values())
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
