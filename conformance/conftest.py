@@ -59,3 +59,19 @@ class _BuildCache:
 def built():
     """``built(entry_id, small=False)``: the entry's model or layer, built once per test run."""
     return _BuildCache()
+
+
+@pytest.fixture(scope="session")
+def seeded_run():
+    """``seeded_run(entry_id)``: the recipe's quick run with seed 0, trained once per test run and
+    shared by the convergence checks (judged) and the determinism checks (repeated)."""
+    from layers.training import run_recipe
+
+    runs = {}
+
+    def get(entry_id: str):
+        if entry_id not in runs:
+            runs[entry_id] = run_recipe(entry_id, seed=0)
+        return runs[entry_id]
+
+    return get

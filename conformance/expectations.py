@@ -180,13 +180,25 @@ TABLE = TABLE + tuple(
                 _row(f"golden:{entry_id}:training", KERAS3, value=False, reason=_EMBEDDING_ADAM)))
 
 
+APPLIED: list[Expected] = []
+"""Rows looked up for the running Keras, in order; the report plugin reads and clears it per test."""
+
+
 def expected(check: str, keras_version: str | None = None) -> Expected | None:
     """The table's row for ``check`` on this (or the given) Keras version."""
+    running = keras_version is None
     keras_version = keras_version or compat.KERAS_VERSION
     rows = [row for row in TABLE if row.check == check and row.applies(keras_version)]
     if len(rows) > 1:
         raise LookupError(f"overlapping rows for {check!r} on Keras {keras_version}: {rows}")
+    if rows and running:
+        APPLIED.append(rows[0])
     return rows[0] if rows else None
+
+
+def varies(check: str) -> bool:
+    """Whether the table records different behaviour for ``check`` on different versions."""
+    return len({(row.outcome, repr(row.value)) for row in TABLE if row.check == check}) > 1
 
 
 def outcome_of(fn) -> tuple[str, object]:

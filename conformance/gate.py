@@ -1,7 +1,7 @@
-"""Run the gate in one environment and write its report: ``python -m conformance.gate``.
+"""Run the gate in one environment and write its reports: ``python -m conformance.gate``.
 
 Wraps pytest so every environment writes ``reports/<env>/report.html`` the same
-way, and so a selection that matches no check (pytest's exit code 5, e.g.
+way (report.html, junit.xml, results.json), and so a selection that matches no check (pytest's exit code 5, e.g.
 ``-m gpu`` on a tier with no GPU cases yet) is reported as such instead of
 failing the matrix.
 """
@@ -28,6 +28,7 @@ def main(argv=None) -> int:
         "conformance",
         f"--html={os.path.join(report_dir, 'report.html')}", "--self-contained-html",
         f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
+        "-p", "reporting.plugin", f"--results-json={os.path.join(report_dir, 'results.json')}",
         *pytest_args,
     ])
     if code == NO_TESTS_COLLECTED:

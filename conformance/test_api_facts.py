@@ -17,6 +17,7 @@ keras = compat.keras
 pytestmark = pytest.mark.as_written
 
 
+@pytest.mark.snippet("util.to_categorical")
 def test_to_categorical_columns_and_dtype(record_property):
     labels = np.array([[0], [3], [1]])
     raw = keras.utils.to_categorical(labels)
@@ -28,12 +29,14 @@ def test_to_categorical_columns_and_dtype(record_property):
     expect.equal("util.to_categorical", "canonical num_classes", (3, 10), compat.to_categorical(labels, 10).shape)
 
 
+@pytest.mark.snippet("seq.mlp_softmax")
 def test_optimizer_learning_rate_given_as_lr(record_property):
     observed, optimizer = outcome_of(lambda: keras.optimizers.SGD(lr=0.5))
     value = round(compat.effective_learning_rate(optimizer), 6) if optimizer is not None else None
     assert_outcome("seq.mlp_softmax", "fact:optimizer.lr_keyword", observed, value, record_property)
 
 
+@pytest.mark.snippet("seq.mlp_softmax")
 def test_decay_schedule_reproduces_keras1_decay():
     optimizer = compat.sgd_with_decay(learning_rate=0.01, decay=1e-6, momentum=0.9, nesterov=True)
     expect.close("seq.mlp_softmax", "learning rate at step 0", 0.01, compat.effective_learning_rate(optimizer),
@@ -43,6 +46,7 @@ def test_decay_schedule_reproduces_keras1_decay():
                      compat.learning_rate_at(optimizer, step), atol=1e-9, rtol=1e-6)
 
 
+@pytest.mark.snippet("func.multi_io")
 def test_embedding_input_length(record_property):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -53,6 +57,7 @@ def test_embedding_input_length(record_property):
                    {"shape": compat.shape_of(embedded), "warns": warns}, record_property)
 
 
+@pytest.mark.snippet("func.time_distributed_model")
 def test_time_distributed_over_a_model_and_over_a_layer():
     model = catalog.build("func.time_distributed_model")
     expect.equal("func.time_distributed_model", "TimeDistributed(model) shape", (None, 20, 10),
@@ -63,6 +68,7 @@ def test_time_distributed_over_a_model_and_over_a_layer():
                  tuple(np.asarray(sequential(batch)).shape))
 
 
+@pytest.mark.snippet("func.time_distributed_dense")
 def test_time_distributed_applies_the_same_function_to_every_step():
     model = catalog.build("func.time_distributed_model")
     inner = model.layers[-1].layer
@@ -73,6 +79,7 @@ def test_time_distributed_applies_the_same_function_to_every_step():
                      np.asarray(inner(steps[:, t])), together[:, t], atol=1e-6)
 
 
+@pytest.mark.snippet("func.multi_io")
 def test_multi_io_loss_weights_and_names():
     model = multi_io(MULTI_IO_SMALL)
     model.compile(**_multi_io_compile())
@@ -86,6 +93,7 @@ def test_multi_io_loss_weights_and_names():
     expect.close("func.multi_io", "total loss = main + 0.2 * aux", weighted, result["loss"], atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.snippet("attn.keras_attention")
 def test_rank2_attention_mixes_samples_across_the_batch():
     """Measured on both generations: rank-2 query/value make the scores (batch, batch)."""
     change = rank2_attention_mixes_batch()
@@ -93,12 +101,14 @@ def test_rank2_attention_mixes_samples_across_the_batch():
                 f"sample 0's output moved by {change:g} when only sample 1 changed")
 
 
+@pytest.mark.snippet("func.layer_nodes")
 def test_native_node_accessors(record_property):
     layer = keras.layers.Dense(2)
     assert_outcome("func.layer_nodes", "fact:node_api.get_output_at", "ok",
                    compat.native_node_api(layer)["get_output_at"], record_property)
 
 
+@pytest.mark.snippet("attn.se_layer")
 def test_weight_order_of_a_layer_with_sublayers(record_property):
     """SELayer holds Dense and BatchNormalization sublayers: where do the moving statistics go?"""
     layer = catalog.build("attn.se_layer", small=True)

@@ -37,9 +37,9 @@ def _judge(entry_id, run, threshold):
 
 
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
-def test_recipe_reaches_its_thresholds(entry, record_property):
+def test_recipe_reaches_its_thresholds(entry, record_property, seeded_run):
     threshold = THRESHOLDS[entry.id]
-    run = run_recipe(entry.id, seed=0)
+    run = seeded_run(entry.id)
     _record(run, record_property)
     expect.true(entry.id, "convergence: threshold above chance", threshold.min_metric > run.chance,
                 f"the threshold {threshold.min_metric} does not beat chance {run.chance:.3f}")

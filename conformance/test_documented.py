@@ -31,18 +31,21 @@ def test_parameter_totals(entry_id, key, built):
     expect.equal(entry_id, "documented parameter totals", figure(key).value, _counts(built(entry_id)))
 
 
+@pytest.mark.snippet("attn.dense_attention_model")
 def test_dense_attention_model_per_layer_parameters(built):
     entry_id = "attn.dense_attention_model"
     rows = [(name, count) for name, count, _ in _layer_rows(built(entry_id)) if count]
     expect.equal(entry_id, "documented per-layer parameters", list(figure(f"{entry_id}.layer_params").value), rows)
 
 
+@pytest.mark.snippet("attn.se_cnn")
 def test_se_cnn_per_layer_parameters(built):
     entry_id = "attn.se_cnn"
     counts = tuple(count for _, count, _ in _layer_rows(built(entry_id)))
     expect.equal(entry_id, "documented per-layer parameters", figure(f"{entry_id}.layer_params").value, counts)
 
 
+@pytest.mark.snippet("attn.se_cnn")
 def test_se_cnn_per_layer_output_shapes(built):
     entry_id = "attn.se_cnn"
     rows = tuple((name, shape) for name, _, shape in _layer_rows(built(entry_id)))
@@ -52,6 +55,7 @@ def test_se_cnn_per_layer_output_shapes(built):
     expect.equal(entry_id, "documented layer count", len(expected), len(rows))
 
 
+@pytest.mark.snippet("attn.se_layer")
 @pytest.mark.parametrize("filters", sorted(figure("attn.se_layer.params").value))
 def test_se_layer_parameters(filters):
     layer = SELayer(filters)
@@ -60,6 +64,7 @@ def test_se_layer_parameters(filters):
                  figure("attn.se_layer.params").value[filters], layer.count_params())
 
 
+@pytest.mark.snippet("attn.se_cnn")
 def test_se_cnn_non_trainable_parameters_are_the_batch_norm_statistics(built):
     """The documented 238 non-trainable parameters are the SE bottlenecks' moving means and variances."""
     model = built("attn.se_cnn")

@@ -24,6 +24,8 @@ class TrainingRun:
     seconds: float
     model: object = dataclasses.field(repr=False, default=None)
     data: dict = dataclasses.field(repr=False, default=None)
+    first_epoch_weights: list = dataclasses.field(repr=False, default=None)
+    """Every weight after the first epoch: a repeat run of one epoch must reproduce them exactly."""
 
     @property
     def final_loss(self) -> float:
@@ -43,6 +45,16 @@ class TrainingRun:
                 "final_loss": self.final_loss, "loss_drop": self.loss_drop, "final_metric": self.final_metric,
                 "chance": self.chance, "seconds": round(self.seconds, 2),
                 "history": {k: [float(v) for v in values] for k, values in self.history.items()}}
+
+
+class _FirstEpochWeights(compat.keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            self.weights = [np.array(w) for w in self.model.get_weights()]
 
 
 def _labels(y, monitor):
@@ -99,8 +111,24 @@ def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | N
         initial = model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
         chance = 0.5
     initial_loss = float(initial[0] if isinstance(initial, (list, tuple)) else initial)
+    first_epoch = _FirstEpochWeights()
+    fit["callbacks"] = list(fit.get("callbacks", [])) + [first_epoch]
     start = time.perf_counter()
     history = model.fit(verbose=0, **fit).history
     return TrainingRun(entry_id=entry_id, seed=seed, settings=settings, history=history,
                        initial_loss=initial_loss, chance=chance, monitor=recipe.monitor,
-                       seconds=time.perf_counter() - start, model=model, data=data)
+                       seconds=time.perf_counter() - start, model=model, data=data,
+                       first_epoch_weights=first_epoch.weights)
+
+
+def initial_state(entry_id: str, seed: int) -> tuple[list, object]:
+    """A recipe's freshly initialised weights and its first training batch for one seed, untrained."""
+    recipe = catalog.get(entry_id).recipe
+    settings = recipe.quick
+    compat.reset_session(seed)
+    data = recipe.data(seed=seed, scale=settings.scale, small=settings.small or recipe.small)
+    model = (recipe.builder(settings.small) if recipe.builder
+             else catalog.build(recipe.model_id, small=settings.small or recipe.small))
+    x = data["x"]
+    first = next(iter(x)) if not isinstance(x, (np.ndarray, dict, list)) else x
+    return [np.array(w) for w in model.get_weights()], first

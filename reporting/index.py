@@ -1,0 +1,143 @@
+"""reports/index.html: every check of every environment on one page.
+
+    python -m reporting.index [reports]
+
+Rows are checks grouped by snippet, columns are environments (oldest TensorFlow first); each cell
+is pass, fail, skip or expected difference, outlined where a recorded value drifted from the
+previous column.  One self-contained file: it opens from disk with no server and no network.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import html
+import pathlib
+import sys
+
+from packaging.version import InvalidVersion, Version
+
+from reporting import compare, results
+
+SYMBOL = {compare.PASS: "✓", compare.FAIL: "✗", compare.SKIP: "–", compare.XDIFF: "≠", compare.ABSENT: ""}
+CSS_CLASS = {compare.PASS: "pass", compare.FAIL: "fail", compare.SKIP: "skip", compare.XDIFF: "xdiff",
+             compare.ABSENT: "absent"}
+
+STYLE = """
+body{font:13px system-ui,sans-serif;margin:16px;color:#222}
+h1{font-size:20px;margin:0 0 4px}
+table{border-collapse:collapse}
+th,td{border:1px solid #ccc;padding:2px 6px}
+thead th{background:#f3f3f3;position:sticky;top:0;z-index:1}
+td.cell{text-align:center;width:64px;font-weight:bold}
+.pass{background:#d8f5d8;color:#185c18}.fail{background:#f8c9c9;color:#8a1010}
+.skip{background:#eee;color:#777}.xdiff{background:#d6e6ff;color:#1c4a99}.absent{background:#fff}
+.drift{outline:3px solid #f0a000;outline-offset:-3px}
+tr.snippet th{background:#fafafa;text-align:left;font-size:14px}
+td.check{font-family:ui-monospace,monospace;font-size:12px;max-width:640px;overflow-wrap:anywhere}
+.legend span{display:inline-block;padding:1px 8px;margin-right:6px;border:1px solid #ccc}
+body.problems tr.quiet{display:none}
+"""
+
+SCRIPT = """
+function onlyProblems(on){document.body.classList.toggle('problems',on)}
+"""
+
+
+def env_key(data: dict):
+    """Oldest TensorFlow first; at one version the plain environment before its variants."""
+    try:
+        version = Version(data["environment"]["tensorflow"])
+    except InvalidVersion:
+        version = Version("0")
+    return (version, data["env"])
+
+
+def load_all(reports: pathlib.Path) -> list[dict]:
+    found = [results.load(path) for path in sorted(reports.glob("*/results.json"))]
+    return sorted(found, key=env_key)
+
+
+def build(envs: list[dict]) -> str:
+    tests = [{t["nodeid"]: t for t in data["tests"]} for data in envs]
+    order = {snippet: i for i, snippet in enumerate(results.snippet_ids() + [results.SUITE])}
+    rows: dict[str, list[str]] = {}
+    for nodeid in set().union(*tests) if tests else ():
+        snippet = next(t[nodeid]["snippet"] for t in tests if nodeid in t)
+        rows.setdefault(snippet, []).append(nodeid)
+    body = []
+    for snippet in sorted(rows, key=lambda s: (order.get(s, len(order)), s)):
+        body.append(_snippet_rows(snippet, sorted(rows[snippet]), envs, tests))
+    return _page(envs, "".join(body))
+
+
+def _snippet_rows(snippet: str, nodeids: list[str], envs: list[dict], tests: list[dict]) -> str:
+    out = [f'<tr class="snippet"><th colspan="{len(envs) + 1}" id="{html.escape(snippet)}">'
+           f'{html.escape(snippet)} <small>({len(nodeids)} checks)</small></th></tr>']
+    for nodeid in nodeids:
+        cells, loud, previous = [], False, None
+        for data, by_id in zip(envs, tests):
+            test = by_id.get(nodeid)
+            state = compare.status(test)
+            notes = [f"{data['env']}: {state}"]
+            if test and test.get("message"):
+                notes.append(test["message"])
+            notes += [f"expected ({row['keras']}): {row['reason']}" for row in test.get("expected", [])
+                      if row.get("varies")] if test else []
+            classes = ["cell", CSS_CLASS[state]]
+            if test and previous and test["outcome"] == previous["outcome"] == "passed":
+                drift = compare.value_changes(previous["values"], test["values"])
+                if drift:
+                    classes.append("drift")
+                    notes.append("drift from the previous column: " + "; ".join(drift))
+            loud = loud or state == compare.FAIL or "drift" in classes
+            previous = test or previous
+            cells.append(f'<td class="{" ".join(classes)}" title="{html.escape(chr(10).join(notes))}">'
+                         f'{SYMBOL[state]}{"*" if "drift" in classes else ""}</td>')
+        label = nodeid.split("/", 1)[-1]
+        out.append(f'<tr class="{"loud" if loud else "quiet"}"><td class="check">{html.escape(label)}</td>'
+                   f'{"".join(cells)}</tr>')
+    return "".join(out)
+
+
+def _counts(data: dict) -> str:
+    states = [compare.status(t) for t in data["tests"]]
+    return " ".join(f'<span class="{CSS_CLASS[s]}">{states.count(s)}&nbsp;{SYMBOL[s]}</span>'
+                    for s in (compare.PASS, compare.XDIFF, compare.FAIL, compare.SKIP))
+
+
+def _page(envs: list[dict], body: str) -> str:
+    head = "".join(
+        f'<th><a href="{html.escape(d["env"])}/report.html">{html.escape(d["env"])}</a><br>'
+        f'<small>TF {html.escape(d["environment"]["tensorflow"])}<br>Keras '
+        f'{html.escape(d["environment"]["keras"])}<br>{d["wall_seconds"]:.0f} s</small><br>{_counts(d)}</th>'
+        for d in envs)
+    legend = "".join(f'<span class="{CSS_CLASS[s]}">{SYMBOL[s] or "&nbsp;"} {s}</span>' for s in SYMBOL)
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Keras upgrade gate: '
+        f'{len(envs)} environments</title><style>{STYLE}</style><script>{SCRIPT}</script></head><body>'
+        f'<h1>Keras upgrade gate</h1><p>{len(envs)} environments, generated {when}. '
+        f'Hover a cell for its message; <b>*</b> with an orange outline: a recorded value drifted from '
+        f'the column to its left (beyond {compare.DRIFT_RTOL:.0%} relative, {compare.DRIFT_ATOL:g} '
+        f'absolute). Column headers link to each environment\'s report.</p>'
+        f'<p class="legend">{legend}<span class="drift">* drift</span>'
+        f'<label><input type="checkbox" onchange="onlyProblems(this.checked)"> only failures and drift'
+        f'</label></p><table><thead><tr><th>check</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'</body></html>')
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reports", nargs="?", type=pathlib.Path, default=pathlib.Path("reports"))
+    args = parser.parse_args(argv)
+    envs = load_all(args.reports)
+    if not envs:
+        parser.error(f"no */results.json under {args.reports}: run the gate first (tox)")
+    target = args.reports / "index.html"
+    target.write_text(build(envs), encoding="utf-8")
+    print(f"index: {target} ({len(envs)} environments: {', '.join(d['env'] for d in envs)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Pytest plugin the gate loads (``-p reporting.plugin``): writes results.json, adds figures to the HTML.
+
+It keeps, per test, the outcome, duration, failure message, recorded values and the
+expected-difference rows that applied, then writes them with the environment at the end.
+"""
+from __future__ import annotations
+
+import datetime
+import html
+import pathlib
+import sys
+import time
+
+import pytest
+
+from reporting import results
+
+PARITY_PREFIX = "parity "
+
+
+def pytest_addoption(parser):
+    parser.addoption("--results-json", default=None, help="write the gate's results.json here")
+
+
+def pytest_configure(config):
+    path = config.getoption("--results-json")
+    if path:
+        config.pluginmanager.register(ResultsCollector(path), "gate-results")
+
+
+def _applied_expectations() -> list:
+    """Rows of conformance/expectations.py looked up since the last call (empty if never imported)."""
+    module = sys.modules.get("conformance.expectations")
+    if module is None:
+        return []
+    rows, module.APPLIED[:] = list(module.APPLIED), []
+    return [{"check": r.check, "keras": r.keras, "outcome": r.outcome, "value": r.value, "reason": r.reason,
+             "varies": module.varies(r.check)} for r in rows]
+
+
+class ResultsCollector:
+    def __init__(self, path):
+        self.path = path
+        self.ids = results.snippet_ids()
+        self.snippets: dict[str, str] = {}
+        self.tests: dict[str, dict] = {}
+        self.started = time.time()
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            marker = item.get_closest_marker("snippet")
+            self.snippets[item.nodeid] = (marker.args[0] if marker
+                                          else results.snippet_of(item.nodeid, self.ids))
+
+    def pytest_runtest_setup(self, item):
+        _applied_expectations()  # drop lookups made outside this test (collection, fixtures)
+
+    def pytest_runtest_logreport(self, report):
+        test = self.tests.setdefault(report.nodeid, {
+            "nodeid": report.nodeid, "snippet": self.snippets.get(report.nodeid, results.SUITE),
+            "kind": results.kind_of(report.nodeid), "outcome": "passed", "duration": 0.0,
+            "message": "", "values": {}, "expected": []})
+        test["duration"] = round(test["duration"] + report.duration, 3)
+        if report.when == "call" or report.failed or report.skipped:
+            test["values"].update(dict(report.user_properties))
+        if report.when == "teardown":
+            test["expected"] += _applied_expectations()
+        if report.failed:
+            test["outcome"] = "failed" if report.when == "call" else "error"
+            test["message"] = _first_line(report)
+        elif report.skipped and test["outcome"] == "passed":
+            test["outcome"] = "skipped"
+            test["message"] = _skip_reason(report)
+
+    def pytest_sessionfinish(self, session):
+        from layers import compat  # imported here: the collector is only registered inside a gate run
+
+        results.write(self.path, {
+            "format": results.FORMAT, "env": pathlib.Path(self.path).parent.name,
+            "environment": compat.environment(),
+            "started": datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc).isoformat(),
+            "wall_seconds": round(time.time() - self.started, 1),
+            "tests": sorted(self.tests.values(), key=lambda t: t["nodeid"])})
+        session.config.stash[FIGURE_VALUES] = self.tests
+
+
+FIGURE_VALUES = pytest.StashKey[dict]()
+
+
+def _first_line(report) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text.strip().splitlines()[0][:500] if text.strip() else ""
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2]).removeprefix("Skipped: ") if isinstance(longrepr, tuple) else str(longrepr)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix, summary, postfix, session):
+    """A figures section before the table: per snippet, its curves, attention and parity errors."""
+    tests = session.config.stash.get(FIGURE_VALUES, None)
+    if not tests:
+        return
+    from reporting import figures
+
+    by_snippet: dict[str, list[str]] = {}
+    parity: dict[str, dict] = {}
+    for test in tests.values():
+        values, snippet = test["values"], test["snippet"]
+        name = test["nodeid"].split("::")[-1].split("[")[0]
+        if "history" in values:
+            by_snippet.setdefault(snippet, []).append(figures.img_tag(
+                figures.training_curves(values["history"], f"{snippet}: {name}"), f"{snippet} training curves"))
+        if "attention_vector_mean" in values:
+            by_snippet.setdefault(snippet, []).append(figures.img_tag(
+                figures.attention_bars(values["attention_vector_mean"], f"{snippet}: mean attention"),
+                f"{snippet} attention vector"))
+        for key, worst in values.items():
+            if key.startswith(PARITY_PREFIX) and isinstance(worst, dict):
+                pair, _, kind = key[len(PARITY_PREFIX):].rpartition(" ")
+                parity.setdefault(snippet, {}).setdefault(pair, {})[kind] = worst["max_abs"]
+    for snippet, errors in parity.items():
+        by_snippet.setdefault(snippet, []).append(figures.img_tag(
+            figures.parity_errors(errors, f"{snippet}: parity error per path pair"), f"{snippet} parity"))
+    sections = [f'<details><summary>{html.escape(snippet)}</summary>{"".join(images)}</details>'
+                for snippet, images in sorted(by_snippet.items())]
+    postfix.append(f'<h2>Figures per snippet</h2><div class="gate-figures">{"".join(sections)}</div>')

@@ -1,0 +1,64 @@
+"""The results.json format: one file per environment, read by the index and the upgrade diff.
+
+{
+  "format": 1, "env": "tf221", "environment": {"tensorflow": ..., "keras": ..., "python": ..., "gpus": [...]},
+  "started": ISO time, "wall_seconds": float,
+  "tests": [{"nodeid", "snippet", "kind", "outcome", "duration", "message", "values", "expected"}]
+}
+
+``outcome`` is passed, failed, error or skipped.  ``values`` are the test's recorded values
+(record_property).  ``expected`` lists the rows of conformance/expectations.py that applied.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+
+FORMAT = 1
+SUITE = "(suite)"  # the snippet of a check that is about the gate itself, not one snippet
+SNIPPET_IDS_FILE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "snippet_ids.txt"
+
+
+def snippet_ids() -> list[str]:
+    return SNIPPET_IDS_FILE.read_text().split()
+
+
+def snippet_of(nodeid: str, ids: list[str]) -> str:
+    """The catalogue id inside a test's parameter id (the longest match), or SUITE."""
+    _, _, params = nodeid.partition("[")
+    params = params.rstrip("]")
+    matches = [i for i in ids if params == i or params.startswith((i + "-", i + "["))]
+    return max(matches, key=len) if matches else SUITE
+
+
+def kind_of(nodeid: str) -> str:
+    """The check kind: the test module's name without ``test_`` (summary_text, parity, ...)."""
+    module = nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return module.removeprefix("test_").removesuffix(".py")
+
+
+def check_of(nodeid: str) -> str:
+    """The node id without the module's folder: the row label in the index."""
+    return nodeid.split("/", 1)[-1] if "/" in nodeid.split("::")[0] else nodeid
+
+
+def load(path) -> dict:
+    data = json.loads(pathlib.Path(path).read_text())
+    if data.get("format") != FORMAT:
+        raise ValueError(f"{path}: results format {data.get('format')!r}, this gate reads {FORMAT}")
+    return data
+
+
+def write(path, data: dict) -> None:
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, default=_jsonable))
+
+
+def _jsonable(value):
+    """NumPy scalars and arrays, tuples and shapes become plain JSON."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return str(value)

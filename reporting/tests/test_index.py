@@ -1,0 +1,81 @@
+"""The index page: its structure, and how headless Chromium renders it from disk."""
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from reporting import index
+
+REPORTS = pathlib.Path(__file__).resolve().parents[2] / "reports"
+PASS_RGB, FAIL_RGB, DRIFT_RGB = (0xD8, 0xF5, 0xD8), (0xF8, 0xC9, 0xC9), (0xF0, 0xA0, 0x00)
+
+
+def _browser() -> str | None:
+    candidates = [os.environ.get("GATE_BROWSER"), "chromium", "chromium-browser", "google-chrome"]
+    return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
+
+
+def _chromium(page: pathlib.Path, tmp_path: pathlib.Path, *args: str) -> subprocess.CompletedProcess:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium found (install Debian's chromium, or set GATE_BROWSER)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    return subprocess.run([browser, *flags, *args, page.resolve().as_uri()], capture_output=True, text=True,
+                          timeout=120, check=True)
+
+
+def _screenshot(page, tmp_path, target, size="1400,900"):
+    from PIL import Image
+
+    _chromium(page, tmp_path, f"--window-size={size}", f"--screenshot={target}")
+    return Image.open(target).convert("RGB")
+
+
+def _count(image, rgb, slack=6) -> int:
+    import numpy as np
+
+    pixels = np.asarray(image, dtype=int)
+    return int(np.all(np.abs(pixels - np.array(rgb)) <= slack, axis=-1).sum())
+
+
+def test_columns_follow_tensorflow_versions_and_cells_carry_their_state(two_envs):
+    html = index.build(index.load_all(two_envs))
+    assert html.index('href="tf215/report.html"') < html.index('href="tf221/report.html"')
+    assert 'class="cell fail"' in html and 'class="cell xdiff"' in html and 'class="cell skip"' in html
+    assert re.search(r'class="cell pass drift" title="[^"]*convergence.final_loss: 0.4 -&gt; 0.55', html)
+    assert "Keras 3 rejects lr=" in html  # the expected difference's reason, in its tooltip
+
+
+def test_the_page_needs_no_network():
+    html = index.build([])
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_chromium_renders_every_cell_from_disk(two_envs, tmp_path):
+    page = two_envs / "index.html"
+    page.write_text(index.build(index.load_all(two_envs)), encoding="utf-8")
+    dom = _chromium(page, tmp_path, "--dump-dom").stdout
+    assert dom.count('class="cell ') == 4 * 2
+    image = _screenshot(page, tmp_path, tmp_path / "index.png")
+    assert _count(image, PASS_RGB) > 200, "no pass cell painted"
+    assert _count(image, FAIL_RGB) > 200, "no fail cell painted"
+    assert _count(image, DRIFT_RGB) > 50, "the drift outline is not painted"
+
+
+@pytest.mark.skipif(not (REPORTS / "index.html").exists(), reason="no reports/index.html: run tox first")
+def test_the_matrix_index_shows_every_environment(tmp_path):
+    """On the index tox built: one column per results.json; a screenshot is left in reports/."""
+    page = REPORTS / "index.html"
+    envs = sorted(p.parent.name for p in REPORTS.glob("*/results.json"))
+    dom = _chromium(page, tmp_path, "--dump-dom").stdout
+    for env in envs:
+        assert f'href="{env}/report.html"' in dom, f"{env} has results but no column in the index"
+    image = _screenshot(page, tmp_path, REPORTS / "index.png", size="1600,1000")
+    assert _count(image, PASS_RGB) > 1000, "reports/index.png shows no passing cells"
