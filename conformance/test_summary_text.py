@@ -1,9 +1,10 @@
 """Raw ``summary()`` text per Keras generation (syrupy), captured at a fixed width.
 
-Keras 2 and 3 print different tables by design, so each generation has its own
-baseline directory (``__snapshots__/keras2``, ``__snapshots__/keras3``): a run on
-one generation neither reads nor prunes the other's.  Update with
-    tox -e tf215 -- -m summary --snapshot-update   (and the same on tf221)
+Keras 2 and 3 print different tables by design, and Keras 2.12 pads its columns
+differently from 2.13-2.15, so each layout (layers.compat.SUMMARY_LAYOUT) has its own
+baseline directory (``__snapshots__/keras2``, ``keras2.12``, ``keras3``): a run on one
+layout neither reads nor prunes the others'.  Update with
+    tox -e tf215 -- -m summary --snapshot-update   (and the same on tf212, tf221)
 """
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ class PerGenerationSnapshots(AmberSnapshotExtension):
     """Raw summaries live in __snapshots__/keras2/ and keras3/: a run on one generation
     neither reads nor prunes the other's baselines."""
 
-    snapshot_dirname = f"__snapshots__/{compat.GENERATION}"
+    snapshot_dirname = f"__snapshots__/{compat.SUMMARY_LAYOUT}"
 
 
 @pytest.mark.parametrize("entry", MODELS, ids=lambda e: e.id)
 def test_raw_summary_text_matches_this_generation(entry, built, snapshot):
     text = compat.summary_text(built(entry.id), width=SUMMARY_WIDTH)
     assert text == snapshot.use_extension(PerGenerationSnapshots), expect.message(
-        entry.id, f"raw summary text ({compat.GENERATION})", "differs from this generation's baseline")
+        entry.id, f"raw summary text ({compat.SUMMARY_LAYOUT})", "differs from this layout's baseline")
 
 
 def test_baselines_hold_no_stale_snapshots():

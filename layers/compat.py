@@ -29,6 +29,10 @@ KERAS_MAJOR: int = int(KERAS_VERSION.split(".")[0])
 TF_VERSION: str = tf.__version__
 IS_KERAS3: bool = KERAS_MAJOR >= 3
 GENERATION: str = f"keras{KERAS_MAJOR}"
+_KERAS_MINOR = tuple(int(part) for part in KERAS_VERSION.split(".")[:2])
+# Keras 2.12 pads summary() columns differently from 2.13-2.15 (same rows, same numbers): raw
+# summary text baselines are kept per layout (conformance/__snapshots__/<layout>/).
+SUMMARY_LAYOUT: str = "keras2.12" if _KERAS_MINOR < (2, 13) else GENERATION
 
 register = keras.utils.register_keras_serializable
 """Decorator that registers a custom layer for deserialization (both generations)."""
@@ -248,6 +252,10 @@ def set_tensor_float_32(enabled: bool) -> None:
 
 # --- optimizers --------------------------------------------------------------
 
+# Keras 2.12 keeps the schedules one module down; 2.13+ and Keras 3 export them here.
+_SCHEDULES = (keras.optimizers.schedules if hasattr(keras.optimizers.schedules, "InverseTimeDecay")
+              else keras.optimizers.schedules.learning_rate_schedule)
+
 def sgd_with_decay(learning_rate: float, decay: float, momentum: float = 0.0,
                    nesterov: bool = False):
     """SGD with Keras 1's ``decay`` expressed as the schedule both generations accept.
@@ -255,7 +263,7 @@ def sgd_with_decay(learning_rate: float, decay: float, momentum: float = 0.0,
     Keras 1 applied ``lr / (1 + decay * iterations)``, which is exactly
     ``InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)``.
     """
-    schedule = keras.optimizers.schedules.InverseTimeDecay(
+    schedule = _SCHEDULES.InverseTimeDecay(
         initial_learning_rate=learning_rate, decay_steps=1, decay_rate=decay)
     return keras.optimizers.SGD(learning_rate=schedule, momentum=momentum, nesterov=nesterov)
 
@@ -263,7 +271,7 @@ def sgd_with_decay(learning_rate: float, decay: float, momentum: float = 0.0,
 def effective_learning_rate(optimizer) -> float:
     """The learning rate the optimizer would apply at its current step."""
     lr = optimizer.learning_rate
-    if isinstance(lr, keras.optimizers.schedules.LearningRateSchedule):
+    if isinstance(lr, _SCHEDULES.LearningRateSchedule):
         lr = lr(optimizer.iterations)
     elif callable(lr) and not hasattr(lr, "numpy"):
         lr = lr()
@@ -273,8 +281,10 @@ def effective_learning_rate(optimizer) -> float:
 def learning_rate_at(optimizer, step: int) -> float:
     """The rate the optimizer's schedule gives at ``step`` (its constant rate if it has none)."""
     # Both generations keep the schedule in _learning_rate; .learning_rate is its current value.
-    schedule = optimizer._learning_rate
-    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+    # Keras 2.12's keras.optimizers.SGD is the legacy optimizer, which keeps it in _hyper.
+    schedule = (optimizer._learning_rate if hasattr(optimizer, "_learning_rate")
+                else optimizer._get_hyper("learning_rate"))
+    if isinstance(schedule, _SCHEDULES.LearningRateSchedule):
         return float(np.asarray(schedule(step)))
     return effective_learning_rate(optimizer)
 
