@@ -68,7 +68,7 @@ def test_time_distributed_over_a_model_and_over_a_layer():
                  tuple(np.asarray(sequential(batch)).shape))
 
 
-@pytest.mark.snippet("func.time_distributed_dense")
+@pytest.mark.snippet("func.time_distributed_model")
 def test_time_distributed_applies_the_same_function_to_every_step():
     model = catalog.build("func.time_distributed_model")
     inner = model.layers[-1].layer
@@ -115,3 +115,14 @@ def test_weight_order_of_a_layer_with_sublayers(record_property):
     trainable_first = [id(w) for w in layer.trainable_weights] + [id(w) for w in layer.non_trainable_weights]
     order = "trainable first" if [id(w) for w in layer.weights] == trainable_first else "creation order"
     assert_outcome("attn.se_layer", "fact:weights.order", "ok", order, record_property)
+
+
+@pytest.mark.snippet("seq.compile_forms")
+def test_default_learning_rates_the_seeds_rely_on(record_property):
+    """The seeds compile with optimizer names ('sgd', 'rmsprop', 'adam'): every recipe and threshold
+    assumes these defaults."""
+    rates = {name: round(compat.effective_learning_rate(compat.keras.optimizers.get(name)), 7)
+             for name in ("sgd", "rmsprop", "adam")}
+    record_property("default_learning_rates", rates)
+    expect.equal("seq.compile_forms", "default learning rates of optimizers named by string",
+                 {"sgd": 0.01, "rmsprop": 0.001, "adam": 0.001}, rates)

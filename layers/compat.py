@@ -119,21 +119,19 @@ def node_count(layer) -> int:
     return len(_nodes(layer))
 
 
-def _single(tensors):
-    tensors = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
-    return tensors[0] if len(tensors) == 1 else tensors
-
-
 def node_output(layer, index: int):
-    """The tensor the layer's ``index``-th call returned."""
-    node = _nodes(layer)[index]
-    return _single(node.output_tensors)
+    """The tensor the layer's ``index``-th call returned: Keras 2's get_output_at, or the
+    accessor Keras 3 keeps behind ``.output`` (which get_output_at used to call)."""
+    if IS_KERAS3:
+        return layer._get_node_attribute_at_index(index, "output_tensors", "output")
+    return layer.get_output_at(index)
 
 
 def node_input(layer, index: int):
-    """The tensor the layer received on its ``index``-th call."""
-    node = _nodes(layer)[index]
-    return _single(node.input_tensors)
+    """The tensor the layer received on its ``index``-th call (get_input_at and its successor)."""
+    if IS_KERAS3:
+        return layer._get_node_attribute_at_index(index, "input_tensors", "input")
+    return layer.get_input_at(index)
 
 
 def shape_of(tensor) -> tuple:
@@ -300,8 +298,10 @@ def image_data_generator(**kwargs):
     """The directory-loading ImageDataGenerator, which Keras 3 keeps only in its legacy module."""
     if IS_KERAS3:
         from keras.src.legacy.preprocessing.image import ImageDataGenerator
-    else:
-        ImageDataGenerator = keras.preprocessing.image.ImageDataGenerator
+    else:  # imported, not read as an attribute: Keras 2.12 does not load the submodule by itself
+        import importlib
+
+        ImageDataGenerator = importlib.import_module(f"{keras.__name__}.preprocessing.image").ImageDataGenerator
     return ImageDataGenerator(**kwargs)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import os
 import pathlib
 import sys
 import time
@@ -22,10 +23,34 @@ def pytest_addoption(parser):
     parser.addoption("--results-json", default=None, help="write the gate's results.json here")
 
 
+GATE_KEY = "_gate"  # the user property carrying a test's snippet and expectation rows to the collector
+SNIPPET = pytest.StashKey[str]()
+
+
 def pytest_configure(config):
     path = config.getoption("--results-json")
-    if path:
+    # Under pytest-xdist only the controller collects; workers send their reports to it.
+    if path and not hasattr(config, "workerinput"):
         config.pluginmanager.register(ResultsCollector(path), "gate-results")
+
+
+def pytest_collection_modifyitems(items):
+    ids = results.snippet_ids()
+    for item in items:
+        marker = item.get_closest_marker("snippet")
+        item.stash[SNIPPET] = marker.args[0] if marker else results.snippet_of(item.nodeid, ids)
+
+
+def pytest_runtest_setup(item):
+    _applied_expectations()  # drop lookups made outside this test (collection, other fixtures)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    # Runs in the test's own process (an xdist worker too): what only that process knows travels
+    # in the teardown report's user properties, which xdist forwards.
+    item.user_properties.append((GATE_KEY, {"snippet": item.stash.get(SNIPPET, results.SUITE),
+                                            "expected": _applied_expectations()}))
 
 
 def _applied_expectations() -> list:
@@ -41,30 +66,20 @@ def _applied_expectations() -> list:
 class ResultsCollector:
     def __init__(self, path):
         self.path = path
-        self.ids = results.snippet_ids()
-        self.snippets: dict[str, str] = {}
         self.tests: dict[str, dict] = {}
         self.started = time.time()
 
-    def pytest_collection_modifyitems(self, items):
-        for item in items:
-            marker = item.get_closest_marker("snippet")
-            self.snippets[item.nodeid] = (marker.args[0] if marker
-                                          else results.snippet_of(item.nodeid, self.ids))
-
-    def pytest_runtest_setup(self, item):
-        _applied_expectations()  # drop lookups made outside this test (collection, fixtures)
-
     def pytest_runtest_logreport(self, report):
         test = self.tests.setdefault(report.nodeid, {
-            "nodeid": report.nodeid, "snippet": self.snippets.get(report.nodeid, results.SUITE),
-            "kind": results.kind_of(report.nodeid), "outcome": "passed", "duration": 0.0,
-            "message": "", "values": {}, "expected": []})
+            "nodeid": report.nodeid, "snippet": results.SUITE, "kind": results.kind_of(report.nodeid),
+            "outcome": "passed", "duration": 0.0, "message": "", "values": {}, "expected": []})
         test["duration"] = round(test["duration"] + report.duration, 3)
+        properties = dict(report.user_properties)
+        gate = properties.pop(GATE_KEY, None)
+        if gate:
+            test["snippet"], test["expected"] = gate["snippet"], gate["expected"]
         if report.when == "call" or report.failed or report.skipped:
-            test["values"].update(dict(report.user_properties))
-        if report.when == "teardown":
-            test["expected"] += _applied_expectations()
+            test["values"].update(properties)
         if report.failed:
             test["outcome"] = "failed" if report.when == "call" else "error"
             test["message"] = _first_line(report)
@@ -80,8 +95,28 @@ class ResultsCollector:
             "environment": compat.environment(),
             "started": datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc).isoformat(),
             "wall_seconds": round(time.time() - self.started, 1),
+            "timing": self.timing(),
             "tests": sorted(self.tests.values(), key=lambda t: t["nodeid"])})
         session.config.stash[FIGURE_VALUES] = self.tests
+
+    def timing(self) -> dict:
+        """Seconds per check kind (setup, call and teardown), and the import floor."""
+        per_kind: dict[str, float] = {}
+        for test in self.tests.values():
+            per_kind[test["kind"]] = round(per_kind.get(test["kind"], 0.0) + test["duration"], 1)
+        return {"import_seconds": float(os.environ.get("GATE_IMPORT_SECONDS", "nan")),
+                "per_kind": dict(sorted(per_kind.items(), key=lambda kv: -kv[1]))}
+
+    def pytest_terminal_summary(self, terminalreporter):
+        timing = self.timing()
+        counts: dict[str, int] = {}
+        for test in self.tests.values():
+            counts[test["kind"]] = counts.get(test["kind"], 0) + 1
+        terminalreporter.section("gate timing")
+        terminalreporter.write_line(f"{'tensorflow + keras import':28} {timing['import_seconds']:7.1f} s  (the floor)")
+        for kind, seconds in timing["per_kind"].items():
+            terminalreporter.write_line(f"{kind:28} {seconds:7.1f} s  {counts[kind]:4d} checks")
+        terminalreporter.write_line(f"{'wall (this pytest run)':28} {time.time() - self.started:7.1f} s")
 
 
 FIGURE_VALUES = pytest.StashKey[dict]()

@@ -1,0 +1,253 @@
+"""Known kinds of Keras regression, each a patch applied in the gate's own process.
+
+Every injection names the part of the gate to run (pytest arguments) and the snippet and
+check the gate must name when it fails.  Patches replace attributes of the installed Keras
+in memory (``Patcher``); nothing on disk changes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Callable
+
+STRUCTURAL = ["-m", "summary or shapes or documented or nodes"]
+GOLDEN = ["conformance/test_golden.py"]
+API_FACTS = ["conformance/test_api_facts.py"]
+MASKS = ["conformance/test_shapes.py", "-k", "padding or masked"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Injection:
+    name: str
+    area: str
+    what: str
+    patch: Callable  # patch(patcher): applies the regression
+    select: list
+    catches: tuple  # (snippet id, words the failure message must contain)
+
+
+class Patcher:
+    """setattr with an undo list (the selftest plugin applies one injection per process)."""
+
+    def __init__(self):
+        self._undo = []
+
+    def set(self, owner, name, value):
+        self._undo.append((owner, name, owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name)))
+        setattr(owner, name, value)
+
+    def wrap_init(self, cls, override: Callable):
+        """Wrap cls.__init__ so ``override(kwargs)`` can change the constructor's keyword arguments."""
+        original = cls.__init__
+
+        @functools.wraps(original)
+        def __init__(self_, *args, **kwargs):
+            override(kwargs)
+            original(self_, *args, **kwargs)
+
+        self.set(cls, "__init__", __init__)
+
+    def undo(self):
+        for owner, name, value in reversed(self._undo):
+            setattr(owner, name, value)
+        self._undo.clear()
+
+
+def _softmax_over_batch(p):
+    from keras.src.backend.tensorflow import nn
+
+    original = nn.softmax
+
+    def softmax(x, axis=-1):
+        return original(x, axis=0)  # over the batch instead of the classes
+
+    p.set(nn, "softmax", softmax)
+
+
+def _dense_bias_dropped(p):
+    import keras
+    from keras import ops
+
+    def call(self, inputs, training=None):
+        outputs = ops.matmul(inputs, self.kernel)  # the bias exists but is never added
+        return self.activation(outputs) if self.activation is not None else outputs
+
+    p.set(keras.layers.Dense, "call", call)
+
+
+def _lstm_recurrent_activation(p):
+    import keras
+
+    def override(kwargs):
+        if kwargs.get("recurrent_activation", "sigmoid") == "sigmoid":
+            kwargs["recurrent_activation"] = "hard_sigmoid"
+
+    p.wrap_init(keras.layers.LSTM, override)
+
+
+def _same_padding_as_valid(p):
+    from keras.src.layers.convolutional.base_conv import BaseConv
+
+    def override(kwargs):
+        if kwargs.get("padding") == "same":
+            kwargs["padding"] = "valid"
+
+    p.wrap_init(BaseConv, override)
+
+
+def _merge_axis_ignored(p):
+    import keras
+
+    p.wrap_init(keras.layers.Concatenate, lambda kwargs: kwargs.update(axis=-1))
+
+
+def _dropout_at_inference(p):
+    import keras
+
+    original = keras.layers.Dropout.call
+
+    def call(self, inputs, training=False):
+        return original(self, inputs, training=True)
+
+    p.set(keras.layers.Dropout, "call", call)
+
+
+def _batch_norm_epsilon(p):
+    import keras
+
+    p.wrap_init(keras.layers.BatchNormalization, lambda kwargs: kwargs.setdefault("epsilon", 1e-2))
+
+
+def _attention_unscaled(p):
+    import keras
+
+    original = keras.layers.MultiHeadAttention._compute_attention
+
+    def compute_attention(self, query, key, value, *args, **kwargs):
+        self._inverse_sqrt_key_dim = 1.0  # no 1/sqrt(key_dim)
+        return original(self, query, key, value, *args, **kwargs)
+
+    p.set(keras.layers.MultiHeadAttention, "_compute_attention", compute_attention)
+
+
+def _mask_ignored(p):
+    import keras
+
+    p.set(keras.layers.Embedding, "compute_mask", lambda self, inputs, mask=None: None)
+
+
+def _summary_miscounts(p):
+    from keras.src.utils import summary_utils
+
+    original = summary_utils.count_params
+    p.set(summary_utils, "count_params", lambda weights: original(weights) + 1)
+
+
+def _node_accessor_wrong(p):
+    from keras.src.ops.operation import Operation
+
+    original = Operation._get_node_attribute_at_index
+
+    def accessor(self, node_index, attr, attr_name):
+        return original(self, len(self._inbound_nodes) - 1, attr, attr_name)  # always the last call
+
+    p.set(Operation, "_get_node_attribute_at_index", accessor)
+
+
+def _adam_default_rate(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.Adam, lambda kwargs: kwargs.setdefault("learning_rate", 0.01))
+
+
+def _to_categorical_dtype(p):
+    import keras
+    import numpy as np
+
+    original = keras.utils.to_categorical
+    p.set(keras.utils, "to_categorical", lambda *a, **k: np.asarray(original(*a, **k)).astype("int64"))
+
+
+def _loss_weights_ignored(p):
+    from keras.src.trainers.compile_utils import CompileLoss
+
+    p.wrap_init(CompileLoss, lambda kwargs: kwargs.update(loss_weights=None))
+
+
+def _time_distributed_reversed(p):
+    import keras
+    from keras import ops
+
+    original = keras.layers.TimeDistributed.call
+
+    def call(self, inputs, *args, **kwargs):
+        return ops.flip(original(self, inputs, *args, **kwargs), axis=1)  # steps come back reversed
+
+    p.set(keras.layers.TimeDistributed, "call", call)
+
+
+def _embedding_off_by_one(p):
+    import keras
+    from keras import ops
+
+    original = keras.layers.Embedding.call
+
+    def call(self, inputs):
+        return original(self, ops.minimum(ops.cast(inputs, "int32") + 1, self.input_dim - 1))
+
+    p.set(keras.layers.Embedding, "call", call)
+
+
+def _conv_kernel_flipped(p):
+    import keras
+    from keras import ops
+
+    original = keras.layers.Conv2D.convolution_op
+
+    def convolution_op(self, inputs, kernel):
+        return original(self, inputs, ops.flip(ops.flip(kernel, axis=0), axis=1))  # correlation became convolution
+
+    p.set(keras.layers.Conv2D, "convolution_op", convolution_op)
+
+
+INJECTIONS = (
+    Injection("softmax_over_wrong_axis", "activations", "softmax normalises over the batch axis",
+              _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
+    Injection("dense_bias_dropped", "core layers", "Dense keeps its bias but never adds it",
+              _dense_bias_dropped, GOLDEN, (("seq.mlp_binary", "golden: forward output"),)),
+    Injection("lstm_recurrent_activation", "recurrent layers", "LSTM's default recurrent activation "
+              "becomes hard_sigmoid", _lstm_recurrent_activation, GOLDEN,
+              (("seq.lstm_classifier", "golden: forward output"),)),
+    Injection("same_padding_as_valid", "convolution", "padding='same' behaves as 'valid'",
+              _same_padding_as_valid, STRUCTURAL, (("attn.se_cnn", "documented layer 0 (class, output shape)"),
+                                                   ("attn.se_cnn", "summary structure"))),
+    Injection("merge_axis_ignored", "merge layers", "Concatenate ignores its axis (always -1)",
+              _merge_axis_ignored, STRUCTURAL, (("func.inception", "summary structure"),)),
+    Injection("dropout_at_inference", "regularization", "Dropout stays active at inference",
+              _dropout_at_inference, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
+    Injection("batch_norm_epsilon_default", "normalization", "BatchNormalization's default epsilon "
+              "1e-3 becomes 1e-2", _batch_norm_epsilon, GOLDEN, (("attn.se_cnn", "golden: forward output"),)),
+    Injection("attention_scale_removed", "attention", "MultiHeadAttention drops its 1/sqrt(key_dim) scaling",
+              _attention_unscaled, GOLDEN, (("attn.self_attention_seq", "golden: forward output"),)),
+    Injection("embedding_mask_ignored", "masking", "Embedding(mask_zero=True) produces no mask",
+              _mask_ignored, MASKS, (("attn.prob_attention_model", "padding"),)),
+    Injection("summary_miscounts_parameters", "model summary", "summary() reports one parameter too many",
+              _summary_miscounts, STRUCTURAL, (("seq.mlp_binary", "raw summary text"),)),
+    Injection("node_accessor_wrong_node", "layer nodes", "the node accessor behind .output returns the "
+              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "node 0 output"),)),
+    Injection("adam_default_learning_rate", "optimizers", "Adam's default learning rate 1e-3 becomes 1e-2",
+              _adam_default_rate, API_FACTS, (("seq.compile_forms", "default learning rates"),)),
+    Injection("to_categorical_dtype", "utilities", "to_categorical returns int64",
+              _to_categorical_dtype, API_FACTS, (("util.to_categorical", "fact:to_categorical.dtype"),)),
+    Injection("loss_weights_ignored", "training", "compile(loss_weights=) is ignored for multi-output models",
+              _loss_weights_ignored, API_FACTS, (("func.multi_io", "total loss = main + 0.2 * aux"),)),
+    Injection("time_distributed_steps_reversed", "wrappers", "TimeDistributed returns the steps in reverse",
+              _time_distributed_reversed, API_FACTS,
+              (("func.time_distributed_model", "equals the inner model on that step"),)),
+    Injection("embedding_lookup_off_by_one", "embeddings", "Embedding looks up row i+1 for token i",
+              _embedding_off_by_one, GOLDEN, (("func.multi_io", "golden: forward output"),)),
+    Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
+              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: forward output"),)),
+)
+
+BY_NAME = {injection.name: injection for injection in INJECTIONS}

@@ -1,0 +1,38 @@
+"""Every injected regression makes the gate fail and name the right snippet and check;
+the same selections without an injection pass (no false alarm)."""
+from __future__ import annotations
+
+import pytest
+
+from selftest.conftest import DETECTIONS
+from selftest.injections import INJECTIONS
+from selftest.run import run_gate
+
+pytestmark = pytest.mark.selftest
+
+SELECTIONS = {tuple(injection.select) for injection in INJECTIONS}
+
+
+@pytest.mark.parametrize("select", sorted(SELECTIONS), ids=lambda s: " ".join(s).replace("conformance/", ""))
+def test_clean_run_passes(select):
+    run = _run("clean-" + str(sorted(SELECTIONS).index(select)), list(select))
+    assert run.returncode == 0 and not run.failures, (
+        f"false alarm without any injection ({' '.join(select)}): "
+        + "; ".join(t["message"][:200] for t in run.failures[:5]) + "\n" + run.output[-1500:])
+
+
+@pytest.mark.parametrize("injection", INJECTIONS, ids=lambda i: i.name)
+def test_injected_regression_is_caught_and_named(injection):
+    run = _run(injection.name, injection.select, inject=injection.name)
+    missing = [(snippet, words) for snippet, words in injection.catches if not run.names(snippet, words)]
+    DETECTIONS.append({"injection": injection.name, "area": injection.area, "what": injection.what,
+                       "caught": run.returncode != 0 and not missing, "failures": len(run.failures),
+                       "named": "; ".join(f"{s}: {w}" for s, w in injection.catches)})
+    assert run.returncode != 0, f"{injection.name} ({injection.what}): the gate passed\n{run.output[-1500:]}"
+    assert not missing, (
+        f"{injection.name} ({injection.what}): the gate failed but did not name {missing}; it named: "
+        + "; ".join(f"[{t['snippet']}] {t['message'][:160]}" for t in run.failures[:8]))
+
+
+def _run(label, select, inject=None):
+    return run_gate(label, list(select), inject=inject, extra=("-p", "no:randomly"))

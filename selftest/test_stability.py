@@ -1,0 +1,36 @@
+"""No flakes: the default tier in random order and under pytest-xdist gives the same outcomes and
+the same recorded values (wall times aside)."""
+from __future__ import annotations
+
+import pytest
+
+from selftest.run import run_gate
+
+pytestmark = pytest.mark.selftest
+
+RANDOM_ORDER = ("-p", "random_order.plugin", "--random-order-bucket=global", "--random-order-seed=20261122")
+WORKERS = ("-n", "2")
+NOT_BEHAVIOUR = {"seconds"}
+
+
+def _strip(value):
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in NOT_BEHAVIOUR}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def test_random_order_and_xdist_agree_on_outcomes_and_values():
+    shuffled = run_gate("stability-random-order", [], extra=RANDOM_ORDER)
+    parallel = run_gate("stability-xdist", [], extra=WORKERS)
+    assert shuffled.tests and parallel.tests, shuffled.output[-1500:] + parallel.output[-1500:]
+    a = {t["nodeid"]: t for t in shuffled.tests}
+    b = {t["nodeid"]: t for t in parallel.tests}
+    assert set(a) == set(b), f"different checks ran: {sorted(set(a) ^ set(b))[:10]}"
+    outcome_changes = [f"{n}: {a[n]['outcome']} vs {b[n]['outcome']}" for n in sorted(a)
+                       if a[n]["outcome"] != b[n]["outcome"]]
+    value_changes = [n for n in sorted(a) if _strip(a[n]["values"]) != _strip(b[n]["values"])]
+    assert not outcome_changes, "outcomes differ between random order and xdist: " + "; ".join(outcome_changes)
+    assert not value_changes, "recorded values differ between random order and xdist: " + ", ".join(value_changes)
+    assert shuffled.returncode == parallel.returncode == 0, "the default tier failed\n" + shuffled.output[-1500:]
