@@ -189,6 +189,88 @@ TABLE = TABLE + tuple(
                 _row(f"golden:{entry_id}:training", KERAS3, value=False, reason=_EMBEDDING_ADAM)))
 
 
+# --- saved models (conformance/test_saving.py) -------------------------------------------------
+# Measured on TF 2.15 (Keras 2.15) and TF 2.21 (Keras 3.15.1) reading the golden artifacts of
+# fixtures/saved/ (tf215: Keras 2.15; tf216: Keras 3.15.1, what pip resolves for TF 2.16).
+_FUNCTIONAL = ("attn.dense_attention_model", "attn.keras_attention", "attn.prob_attention_model", "func.inception",
+               "func.layer_node_shapes", "func.layer_nodes", "func.multi_io", "func.residual", "func.shared_lstm",
+               "func.shared_vision", "rnn.attention_lstm")
+_SEQUENTIAL = ("attn.self_attention_seq", "func.time_distributed_dense", "seq.conv1d_classifier", "seq.fit_binary",
+               "seq.fit_categorical", "seq.lstm_classifier", "seq.mlp_binary", "seq.mlp_softmax")
+_WITH_LSTM = ("attn.keras_attention", "func.layer_nodes", "func.multi_io", "func.shared_lstm", "rnn.attention_lstm",
+              "seq.lstm_classifier")
+_NEWER_WRITER = "TypeError: Error when deserializing class 'InputLayer' using config=\\{'batch_shape'"
+_NO_FORWARD = "Keras 3 writes InputLayer(batch_shape=), which Keras 2 does not take: no forward compatibility"
+
+_ALL_GOLDEN = tuple(sorted(_FUNCTIONAL + _SEQUENTIAL))
+# Reader ranges: Keras 2.12 (its first .keras format), Keras 2.13-2.x, Keras 3.
+_K212, _K2, _K3 = KERAS212, KERAS213_2, KERAS3
+_VARIABLES_ELSEWHERE = "ValueError: Layer '[^']+' expected \\d+ variables, but received 0 variables"
+
+# (check prefix, reader ranges, outcome, reason, entries): one row per entry and range.
+_SAVED_MODEL_FAILURES = (
+    ("load:tf215:keras", (_K212, _K3),
+     "TypeError: Could not deserialize class 'Functional' because its parent module keras.src.engine.functional",
+     "Keras 2.15's .keras archive names the module keras.src.engine.functional, which neither Keras 2.12 "
+     "(keras.engine) nor Keras 3 has; Sequential models load on Keras 3", _FUNCTIONAL),
+    ("load:tf215:keras", (_K212,), _VARIABLES_ELSEWHERE,
+     "Keras 2.12's .keras reader looks for each layer's weights where 2.13+ no longer puts them",
+     tuple(e for e in _SEQUENTIAL if e != "attn.self_attention_seq")),
+    ("load:tf215:keras", (_K212,), "ValueError: Unknown layer: 'SelfAttentionLayer'",
+     "Keras 2.12 does not find the registered custom layer under the name 2.15 wrote", ("attn.self_attention_seq",)),
+    ("load:tf215:keras", (_K3,), "TypeError: <class 'keras.src.models.sequential.Sequential'> could not be deserialized",
+     "Keras 3 cannot rebuild this Keras 2 Sequential (an Embedding and an LSTM) from its .keras config",
+     ("seq.lstm_classifier",)),
+    ("load:tf215:h5", (_K3,), "ValueError: Unrecognized keyword arguments passed to LSTM: \\{'time_major'",
+     "Keras 2 writes LSTM's time_major into the HDF5 config; Keras 3's LSTM rejects the argument", _WITH_LSTM),
+    ("load:tf215:h5", (_K3,), "ValueError: Invalid Functional model configuration",
+     "Keras 3 cannot rebuild from Keras 2's HDF5 config a graph that calls a nested model twice (the shared "
+     "vision model)", ("func.shared_vision",)),
+    ("load:tf215:weights", (_K212,), _VARIABLES_ELSEWHERE,
+     "Keras 2.12's weights-file layout differs from 2.13+'s: it finds none of the weights", _ALL_GOLDEN),
+    ("load:tf216:h5", (_K3,), "TypeError: Error when deserializing class 'Attention'",
+     "Keras 3's HDF5 writer stores Attention's score_mode as a function, which its reader cannot rebuild",
+     ("attn.keras_attention",)),
+    ("load:tf216:h5", (_K3,), "ValueError: Unknown layer: 'NotEqual'",
+     "Keras 3's HDF5 writer records Embedding(mask_zero=True)'s mask op as a layer (NotEqual) its reader does "
+     "not know", ("attn.prob_attention_model",)),
+    ("load:tf216:keras", (_K212, _K2),
+     "TypeError: Could not deserialize class 'Functional' because its parent module keras.src.models.functional",
+     "Keras 3's .keras archive names keras.src.models.functional, which Keras 2 does not have: no forward "
+     "compatibility", _FUNCTIONAL),
+    ("load:tf216:keras", (_K212, _K2), _NEWER_WRITER, _NO_FORWARD, _SEQUENTIAL),
+    ("load:tf216:h5", (_K212, _K2), _NEWER_WRITER, _NO_FORWARD, _ALL_GOLDEN),
+    ("load:tf216:weights", (_K2,), "ValueError: Layer 'value' expected 2 variables, but received 0 variables",
+     "Keras 3 stores the weights of SelfAttentionLayer's sublayers by attribute path; Keras 2's loader looks for "
+     "them by layer name", ("attn.self_attention_seq",)),
+    ("load:tf216:weights", (_K212,), _VARIABLES_ELSEWHERE,
+     "Keras 2.12's weights-file layout differs from 2.13+'s: it finds none of the weights", _ALL_GOLDEN),
+    ("save:h5", (_K212, _K2), "ValueError: Unable to synchronously create dataset \\(name already exists\\)",
+     "Keras 2's HDF5 writer stores the weights of SelfAttentionLayer's sublayers under colliding names",
+     ("attn.self_attention_seq",)),
+    ("save:keras", (_K212,), "ValueError: Unable to synchronously create dataset \\(name already exists\\)",
+     "Keras 2.12's first .keras writer stores the weights of SelfAttentionLayer's sublayers under colliding "
+     "names (see keras_archive:attn.self_attention_block)", ("attn.self_attention_seq",)),
+)
+
+
+def _saved_model_rows() -> tuple[Expected, ...]:
+    """The failures above, one row per entry and range, and "ok" rows for the ranges that load."""
+    rows, failing = [], {}
+    for prefix, ranges, outcome, reason, entry_ids in _SAVED_MODEL_FAILURES:
+        for entry_id in entry_ids:
+            for keras in ranges:
+                rows.append(_row(f"{prefix}:{entry_id}", keras, outcome, reason))
+                failing.setdefault(f"{prefix}:{entry_id}", set()).add(keras)
+    for check, ranges in failing.items():
+        works = "writes" if check.startswith("save:") else "loads and gives the writer's outputs"
+        rows += [_row(check, keras, "ok", works) for keras in (_K212, _K2, _K3) if keras not in ranges]
+    return tuple(rows)
+
+
+TABLE = TABLE + _saved_model_rows()
+
+
 APPLIED: list[Expected] = []
 """Rows looked up for the running Keras, in order; the report plugin reads and clears it per test."""
 

@@ -30,6 +30,7 @@ def main(argv=None) -> int:
 
     os.environ["GATE_IMPORT_SECONDS"] = f"{time.perf_counter() - start:.1f}"
 
+    os.environ["GATE_ENV"] = args.env  # checks that leave artifacts put them in reports/<env>/
     report_dir = os.path.join("reports", args.env)
     os.makedirs(report_dir, exist_ok=True)
     # Test files or node ids given on the command line replace the whole suite.

@@ -315,3 +315,68 @@ def save_keras_archive(model, path: str) -> None:
 def load_keras_archive(path: str):
     return keras.models.load_model(path)
 
+
+# --- saved-model formats -----------------------------------------------------
+
+SAVE_FORMATS = ("keras", "h5", "savedmodel", "weights")
+"""The formats a team can carry a model in: the .keras archive, legacy HDF5, a TensorFlow
+SavedModel for serving, and weights-only files (rebuilt from code, then loaded)."""
+
+FILE_NAMES = {"keras": "model.keras", "h5": "model.h5", "savedmodel": "savedmodel", "weights": "model.weights.h5"}
+
+
+def save_as(model, fmt: str, folder: str) -> str:
+    """Write ``model`` in one format under ``folder``; returns the path written."""
+    path = os.path.join(folder, FILE_NAMES[fmt])
+    if fmt in ("keras", "h5"):
+        model.save(path)
+    elif fmt == "savedmodel":
+        if IS_KERAS3:
+            model.export(path, verbose=False)  # Keras 3 writes SavedModels only through export()
+        else:
+            model.save(path, save_format="tf")
+    elif fmt == "weights":
+        model.save_weights(path)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return path
+
+
+def load_as(fmt: str, path: str, rebuild=None):
+    """A callable ``f(inputs) -> list of outputs`` from an artifact.  Whole-model formats load
+    without custom_objects (registration must suffice); SavedModels load through TensorFlow's
+    own loader and their serving signature; weights load into ``rebuild()``, the model rebuilt
+    from code (which also names the SavedModel's inputs and outputs)."""
+    if fmt in ("keras", "h5"):
+        model = keras.models.load_model(path, compile=False)
+        return lambda inputs: _as_output_list(model(inputs, training=False))
+    if fmt == "weights":
+        model = rebuild()
+        model.load_weights(path)
+        return lambda inputs: _as_output_list(model(inputs, training=False))
+    if fmt == "savedmodel":
+        serve = tf.saved_model.load(path).signatures["serving_default"]
+        keys = list(serve.structured_input_signature[1])
+        reference = rebuild()
+        input_names = [t.name.split(":")[0] for t in reference.inputs]
+
+        def call(inputs):
+            values = list(inputs.values()) if isinstance(inputs, dict) else (
+                list(inputs) if isinstance(inputs, (list, tuple)) else [inputs])
+            # Signature keys are the input names when they match, else positional (sorted) order.
+            ordered = [k for name in input_names for k in keys if k == name] if set(keys) <= set(input_names) \
+                else sorted(keys)
+            result = serve(**{k: tf.convert_to_tensor(v) for k, v in zip(ordered, values)})
+            names = list(getattr(reference, "output_names", []) or [])
+            out_keys = [n for n in names if n in result] if set(result) <= set(names) else sorted(result)
+            return [result[k] for k in out_keys]
+
+        return call
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _as_output_list(outputs) -> list:
+    if isinstance(outputs, dict):
+        return list(outputs.values())
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+

@@ -4,13 +4,14 @@
 
 Rows are checks grouped by snippet, columns are environments (oldest TensorFlow first); each cell
 is pass, fail, skip or expected difference, outlined where a recorded value drifted from the
-previous column.  One self-contained file: it opens from disk with no server and no network.
+previous column.  Below it, the saved-model grid (writer x reader per format) where `tox -e grid` ran.  One self-contained file: it opens from disk with no server and no network.
 """
 from __future__ import annotations
 
 import argparse
 import datetime
 import html
+import json
 import pathlib
 import sys
 
@@ -52,12 +53,57 @@ def env_key(data: dict):
     return (version, data["env"])
 
 
+GRID_LINK = ' <a href="#saved-models">saved-model grid</a>'
+GRID_SYMBOL = {"matches": ("✓", "pass"), "expected difference": ("≠", "xdiff"), "differs": ("≈", "fail"),
+               "fails": ("✗", "fail"), "not written": ("–", "skip")}
+
+
+def load_grids(reports: pathlib.Path) -> dict[str, dict]:
+    """reader env -> its grid.json (conformance/grid.py), where the grid step ran."""
+    return {path.parent.name: json.loads(path.read_text()) for path in sorted(reports.glob("*/grid.json"))}
+
+
+def grid_section(envs: list[dict], grids: dict[str, dict]) -> str:
+    """Per format, writers as rows and readers as columns (both oldest TensorFlow first)."""
+    if not grids:
+        return ""
+    names = [d["env"] for d in envs]
+    readers = [n for n in names if n in grids] + sorted(set(grids) - set(names))
+    writers = [n for n in names if any(n in g["cells"] for g in grids.values())]
+    formats = sorted({fmt for g in grids.values() for cells in g["cells"].values() for fmt in cells})
+    models = next(iter(grids.values())).get("models", [])
+    parts = [f'<h2 id="saved-models">Saved models across versions</h2><p>Each environment wrote '
+             f'{", ".join(models)} in every format; each cell is the reader (column) loading the writer\'s '
+             f'(row) artifacts and comparing outputs within 1e-6, worst over those models. Hover for the '
+             f'exception or the largest error.</p>']
+    for fmt in formats:
+        head = "".join(f"<th>{html.escape(r)}</th>" for r in readers)
+        rows = []
+        for writer in writers:
+            cells = []
+            for reader in readers:
+                cell = grids[reader]["cells"].get(writer, {}).get(fmt)
+                if cell is None:
+                    cells.append('<td class="cell absent"></td>')
+                    continue
+                symbol, css = GRID_SYMBOL.get(cell["state"], ("?", "fail"))
+                note = "; ".join(str(x) for x in (cell["state"], cell.get("entry", ""), cell.get("detail", ""),
+                                                   cell.get("reason", "")) if x)
+                if cell.get("max_error") is not None:
+                    note += f"; largest error {cell['max_error']:.3g}"
+                cells.append(f'<td class="cell {css}" title="{html.escape(note)}">{symbol}</td>')
+            rows.append(f'<tr><th>{html.escape(writer)}</th>{"".join(cells)}</tr>')
+        parts.append(f'<h3>{html.escape(fmt)}</h3><table><thead><tr><th>writer \\ reader</th>{head}</tr></thead>'
+                     f'<tbody>{"".join(rows)}</tbody></table>')
+    return "".join(parts)
+
+
 def load_all(reports: pathlib.Path) -> list[dict]:
     found = [results.load(path) for path in sorted(reports.glob("*/results.json"))]
     return sorted(found, key=env_key)
 
 
-def build(envs: list[dict]) -> str:
+def build(envs: list[dict], grids: dict | None = None) -> str:
     tests = [{t["nodeid"]: t for t in data["tests"]} for data in envs]
     order = {snippet: i for i, snippet in enumerate(results.snippet_ids() + [results.SUITE])}
     rows: dict[str, list[str]] = {}
@@ -67,7 +113,7 @@ def build(envs: list[dict]) -> str:
     body = []
     for snippet in sorted(rows, key=lambda s: (order.get(s, len(order)), s)):
         body.append(_snippet_rows(snippet, sorted(rows[snippet]), envs, tests))
-    return _page(envs, "".join(body))
+    return _page(envs, "".join(body), grid_section(envs, grids or {}))
 
 
 def _snippet_rows(snippet: str, nodeids: list[str], envs: list[dict], tests: list[dict]) -> str:
@@ -93,10 +139,18 @@ def _snippet_rows(snippet: str, nodeids: list[str], envs: list[dict], tests: lis
             previous = test or previous
             cells.append(f'<td class="{" ".join(classes)}" title="{html.escape(chr(10).join(notes))}">'
                          f'{SYMBOL[state]}{"*" if "drift" in classes else ""}</td>')
-        label = nodeid.split("/", 1)[-1]
+        label = _label(nodeid, snippet)
         out.append(f'<tr class="{"loud" if loud else "quiet"}"><td class="check">{html.escape(label)}</td>'
                    f'{"".join(cells)}</tr>')
     return "".join(out)
+
+
+def _label(nodeid: str, snippet: str) -> str:
+    """The row label: file and test, with the snippet id (already the group's heading) left out."""
+    label = nodeid.split("/", 1)[-1]
+    for before, after in ((f"[{snippet}]", ""), (f"[{snippet}-", "["), (f"[{snippet}[", "[")):
+        label = label.replace(before, after)
+    return label
 
 
 def _counts(data: dict) -> str:
@@ -105,7 +159,7 @@ def _counts(data: dict) -> str:
                     for s in (compare.PASS, compare.XDIFF, compare.FAIL, compare.SKIP))
 
 
-def _page(envs: list[dict], body: str) -> str:
+def _page(envs: list[dict], body: str, grid: str = "") -> str:
     head = "".join(
         f'<th><a href="{html.escape(d["env"])}/report.html">{html.escape(d["env"])}</a><br>'
         f'<small>TF {html.escape(d["environment"]["tensorflow"])}<br>Keras '
@@ -122,7 +176,8 @@ def _page(envs: list[dict], body: str) -> str:
         f'absolute). Column headers link to each environment\'s report.</p>'
         f'<p class="legend">{legend}<span class="drift">* drift</span>'
         f'<label><input type="checkbox" onchange="onlyProblems(this.checked)"> only failures and drift'
-        f'</label></p><table><thead><tr><th>check</th>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'</label>{GRID_LINK if grid else ""}</p>'
+        f'<table><thead><tr><th>check</th>{head}</tr></thead><tbody>{body}</tbody></table>{grid}'
         f'</body></html>')
 
 
@@ -134,7 +189,7 @@ def main(argv=None) -> int:
     if not envs:
         parser.error(f"no */results.json under {args.reports}: run the gate first (tox)")
     target = args.reports / "index.html"
-    target.write_text(build(envs), encoding="utf-8")
+    target.write_text(build(envs, load_grids(args.reports)), encoding="utf-8")
     print(f"index: {target} ({len(envs)} environments: {', '.join(d['env'] for d in envs)})")
     return 0
 

@@ -39,13 +39,14 @@ class Patcher:
     def wrap_init(self, cls, override: Callable):
         """Wrap cls.__init__ so ``override(kwargs)`` can change the constructor's keyword arguments."""
         original = cls.__init__
+        patcher = self
 
         @functools.wraps(original)
-        def __init__(self_, *args, **kwargs):
+        def __init__(self, *args, **kwargs):  # named self: Keras reads the constructor's signature
             override(kwargs)
-            original(self_, *args, **kwargs)
+            original(self, *args, **kwargs)
 
-        self.set(cls, "__init__", __init__)
+        patcher.set(cls, "__init__", __init__)
 
     def undo(self):
         for owner, name, value in reversed(self._undo):

@@ -79,3 +79,16 @@ def test_the_matrix_index_shows_every_environment(tmp_path):
         assert f'href="{env}/report.html"' in dom, f"{env} has results but no column in the index"
     image = _screenshot(page, tmp_path, REPORTS / "index.png", size="1600,1000")
     assert _count(image, PASS_RGB) > 1000, "reports/index.png shows no passing cells"
+
+
+def test_the_saved_model_grid_has_writers_as_rows_and_readers_as_columns(two_envs):
+    grid = {"reader": "tf221", "models": ["seq.mlp_softmax"], "cells": {
+        "tf215": {"keras": {"state": "matches", "max_error": 0.0}, "h5": {"state": "fails", "entry": "x",
+                                                                          "detail": "ValueError: Unknown layer"}},
+        "tf221": {"keras": {"state": "matches", "max_error": 0.0}, "h5": {"state": "matches", "max_error": 0.0}}}}
+    html = index.build(index.load_all(two_envs), {"tf221": grid})
+    section = html[html.index('id="saved-models"'):]
+    assert "<h3>h5</h3>" in section and "<h3>keras</h3>" in section
+    h5 = section[section.index("<h3>h5</h3>"):section.index("<h3>keras</h3>")]
+    assert h5.index("<th>tf215</th>") < h5.index('title="fails; x; ValueError: Unknown layer"')
+    assert h5.count('class="cell pass"') == 1  # tf221 reading its own h5; tf215's row fails

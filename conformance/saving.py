@@ -1,0 +1,145 @@
+"""Saved models across versions: write every model entry in every format, read what others wrote.
+
+An artifact folder holds manifest.json (the writer's environment) and, per entry, one file (or
+SavedModel folder) per format, the outputs the writer computed on a fixed input (outputs.npz) and
+written.json: per format, "ok" or the exception that stopped the write.  Weights are drawn by NumPy
+(conformance.golden.numpy_weights), so every version writes the same model.
+
+    python -m conformance.saving --write fixtures/saved/tf215 --golden   # golden artifacts, in tf215 and tf216
+    python -m conformance.saving --read reports/tf215/artifacts    # load another writer's artifacts here
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import shutil
+import sys
+import tempfile
+
+import numpy as np
+
+from conformance.expectations import outcome_of
+from conformance.golden import canonical_variables, numpy_weights
+from layers import catalog, compat
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GOLDEN_WRITERS = ("tf215", "tf216")  # a Keras 2 and a Keras 3 baseline, committed in fixtures/saved/
+GOLDEN_DIR = ROOT / "fixtures" / "saved"
+INPUT_SEED, BATCH = 5, 2
+MATCH_ATOL = 1e-6  # the same weights and input: only float round-off may differ
+MODELS = [entry.id for entry in catalog.entries("model")]
+# Committed golden artifacts: the 19 models whose four artifacts take under 400 KB (measured on
+# tf221; about 4 MB per writer).  The other 9 (up to 2.5 MB each: the wide Dense and Conv2D
+# layers of func.dense, seq.vgg_like, attn.se_cnn, ...) are written and read by the live grid.
+GOLDEN_MODELS = (
+    "attn.dense_attention_model", "attn.keras_attention", "attn.prob_attention_model", "attn.self_attention_seq",
+    "func.inception", "func.layer_node_shapes", "func.layer_nodes", "func.multi_io", "func.residual",
+    "func.shared_lstm", "func.shared_vision", "func.time_distributed_dense", "rnn.attention_lstm",
+    "seq.conv1d_classifier", "seq.fit_binary", "seq.fit_categorical", "seq.lstm_classifier", "seq.mlp_binary",
+    "seq.mlp_softmax")
+
+
+def build_with_numpy_weights(entry_id: str):
+    compat.reset_session(0)
+    model = catalog.build(entry_id, small=True)
+    for variable, value in zip(canonical_variables(model), numpy_weights(model)):
+        variable.assign(value)
+    return model
+
+
+def fixed_input(entry_id: str):
+    return catalog.sample_input(entry_id, small=True, batch_size=BATCH, seed=INPUT_SEED)
+
+
+def outputs_of(call, inputs) -> list[np.ndarray]:
+    return [np.asarray(o, dtype="float32") for o in call(inputs)]
+
+
+def write_entry(entry_id: str, folder: pathlib.Path) -> dict:
+    """Every format for one entry into folder/<entry>/, with the outputs on the fixed input and
+    the outcome of each write (written.json); returns {format: outcome}."""
+    model = build_with_numpy_weights(entry_id)
+    outputs = outputs_of(lambda x: compat._as_output_list(model(x, training=False)), fixed_input(entry_id))
+    target = folder / entry_id
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    outcomes = {}
+    for fmt in compat.SAVE_FORMATS:
+        outcomes[fmt], _ = outcome_of(lambda: compat.save_as(model, fmt, str(target)))
+    np.savez_compressed(target / "outputs.npz", *outputs)
+    (target / "written.json").write_text(json.dumps(outcomes, indent=1, sort_keys=True) + "\n")
+    write_manifest(folder)
+    return outcomes
+
+
+def write_manifest(folder: pathlib.Path) -> None:
+    (folder / "manifest.json").write_text(json.dumps({"environment": compat.environment()}, indent=1) + "\n")
+
+
+def write_all(folder: pathlib.Path, entry_ids=MODELS) -> dict:
+    return {entry_id: write_entry(entry_id, folder) for entry_id in entry_ids}
+
+
+def written_entries(folder: pathlib.Path) -> list[str]:
+    return sorted(p.parent.name for p in folder.glob("*/written.json"))
+
+
+def read_artifact(folder: pathlib.Path, entry_id: str, fmt: str) -> dict:
+    """Load one artifact here and compare with the writer's outputs: one grid cell, with state
+    matches, differs (and the largest error), fails (and the exception) or not written."""
+    written = json.loads((folder / entry_id / "written.json").read_text()).get(fmt, "absent")
+    if written != "ok":
+        return {"state": "not written", "detail": written}
+    stored = np.load(folder / entry_id / "outputs.npz")
+    expected = [stored[f"arr_{i}"] for i in range(len(stored.files))]
+    path = str(folder / entry_id / compat.FILE_NAMES[fmt])
+    outcome, call = outcome_of(lambda: compat.load_as(fmt, path, rebuild=lambda: catalog.build(entry_id, small=True)))
+    if outcome == "ok":
+        outcome, got = outcome_of(lambda: outputs_of(call, fixed_input(entry_id)))
+    if outcome != "ok":
+        return {"state": "fails", "detail": outcome}
+    if len(got) != len(expected) or any(a.shape != b.shape for a, b in zip(got, expected)):
+        return {"state": "differs", "max_error": None,
+                "detail": f"output shapes {[a.shape for a in got]}, written {[b.shape for b in expected]}"}
+    error = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in zip(got, expected))
+    return {"state": "matches" if error <= MATCH_ATOL else "differs", "max_error": error}
+
+
+def read_all(folder: pathlib.Path) -> dict:
+    return {entry_id: {fmt: read_artifact(folder, entry_id, fmt) for fmt in compat.SAVE_FORMATS}
+            for entry_id in written_entries(folder)}
+
+
+def main(argv=None) -> int:
+    import os
+    import warnings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=pathlib.Path, help="write every entry's artifacts into this folder")
+    parser.add_argument("--golden", action="store_true", help="with --write: only the committed golden set")
+    parser.add_argument("--read", type=pathlib.Path, help="load another writer's artifact folder here")
+    parser.add_argument("--out", type=pathlib.Path, help="with --read: write the grid cells as JSON here")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.write:
+        if args.write.exists():
+            shutil.rmtree(args.write)
+        outcomes = write_all(args.write, GOLDEN_MODELS if args.golden else MODELS)
+        failed = {e: {f: o for f, o in fmts.items() if o != "ok"} for e, fmts in outcomes.items()}
+        print(json.dumps({e: f for e, f in failed.items() if f}, indent=1))
+    if args.read:
+        cells = read_all(args.read)
+        text = json.dumps({"reader": compat.environment(), "writer": json.loads(
+            (args.read / "manifest.json").read_text())["environment"], "cells": cells}, indent=1, sort_keys=True)
+        if args.out:
+            args.out.write_text(text + "\n")
+        else:
+            print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Saved models across versions: what this version writes, and whether it reads the golden artifacts.
+
+Every model entry (small configuration, NumPy-drawn weights) is written here in every format into
+reports/<env>/artifacts/, which the live grid (conformance/grid.py) loads from every other
+environment.  The golden artifacts in fixtures/saved/ were written once by TF 2.15 (Keras 2) and
+TF 2.16 (Keras 3); each must load here without custom_objects and give the writer's outputs
+within 1e-6, or the expected-differences table records why not.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+from conformance import expect, saving
+from conformance.expectations import expected, outcome_matches
+from layers import compat
+
+pytestmark = pytest.mark.saving
+
+ARTIFACTS = (pathlib.Path(__file__).resolve().parents[1] / "reports" / os.environ.get("GATE_ENV", "local")
+             / "artifacts")
+GOLDEN_CASES = [pytest.param(writer, entry_id, fmt, id=f"{entry_id}-{writer}-{fmt}")
+                for writer in saving.GOLDEN_WRITERS
+                for entry_id in saving.written_entries(saving.GOLDEN_DIR / writer)
+                for fmt in compat.SAVE_FORMATS]
+
+
+@pytest.fixture(scope="session")
+def written():
+    """``written(entry_id)``: {format: outcome}, each entry written once per test run."""
+    outcomes = {}
+
+    def get(entry_id):
+        if entry_id not in outcomes:
+            outcomes[entry_id] = saving.write_entry(entry_id, ARTIFACTS)
+        return outcomes[entry_id]
+
+    return get
+
+
+def _judge(entry_id, check, what, observed):
+    row = expected(check)
+    wanted = row.outcome if row else "ok"
+    expect.true(entry_id, what, outcome_matches(wanted, observed),
+                f"expected {wanted!r}, observed {observed!r}; "
+                + (f"update {row.describe()}" if row else f"if the change is understood, add a row {check!r} "
+                                                          "to conformance/expectations.py"))
+
+
+@pytest.mark.parametrize("fmt", compat.SAVE_FORMATS)
+@pytest.mark.parametrize("entry_id", saving.MODELS)
+def test_this_version_writes_every_format(entry_id, fmt, written, record_property):
+    observed = written(entry_id)[fmt]
+    record_property("write", observed)
+    _judge(entry_id, f"save:{fmt}:{entry_id}", f"writes {fmt}", observed)
+
+
+@pytest.mark.parametrize("writer,entry_id,fmt", GOLDEN_CASES)
+def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_property):
+    cell = saving.read_artifact(saving.GOLDEN_DIR / writer, entry_id, fmt)
+    record_property("load", cell)
+    if cell["state"] == "not written":
+        pytest.skip(f"{writer} could not write {fmt} (fixtures/saved/{writer}/{entry_id}/written.json): "
+                    f"{cell['detail']}")
+    observed = {"matches": "ok", "fails": cell.get("detail", ""),
+                "differs": f"OutputsDiffer: largest error {cell.get('max_error')} ({cell.get('detail', '')})"}[
+        cell["state"]]
+    _judge(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs", observed)
