@@ -203,9 +203,13 @@ _NEWER_WRITER = "TypeError: Error when deserializing class 'InputLayer' using co
 _NO_FORWARD = "Keras 3 writes InputLayer(batch_shape=), which Keras 2 does not take: no forward compatibility"
 
 _ALL_GOLDEN = tuple(sorted(_FUNCTIONAL + _SEQUENTIAL))
-# Reader ranges: Keras 2.12 (its first .keras format), Keras 2.13-2.x, Keras 3.
-_K212, _K2, _K3 = KERAS212, KERAS213_2, KERAS3
+# Reader ranges: Keras 2.12 (its first .keras format), 2.13-2.14, 2.15 (which moved the weights of
+# .keras and .weights.h5 files to Keras 3's layout) and Keras 3.
+_K212, _K213, _K215, _K3 = KERAS212, ">=2.13,<2.15", ">=2.15,<3", KERAS3
+_K2_ALL = (_K212, _K213, _K215)
 _VARIABLES_ELSEWHERE = "ValueError: Layer '[^']+' expected \\d+ variables, but received 0 variables"
+_WEIGHTS_MOVED = ("Keras 2.15 moved the weights inside .keras and .weights.h5 files to Keras 3's layout: Keras "
+                  "2.12-2.14 find none of the weights that 2.15 and Keras 3 wrote")
 
 # (check prefix, reader ranges, outcome, reason, entries): one row per entry and range.
 _SAVED_MODEL_FAILURES = (
@@ -213,11 +217,11 @@ _SAVED_MODEL_FAILURES = (
      "TypeError: Could not deserialize class 'Functional' because its parent module keras.src.engine.functional",
      "Keras 2.15's .keras archive names the module keras.src.engine.functional, which neither Keras 2.12 "
      "(keras.engine) nor Keras 3 has; Sequential models load on Keras 3", _FUNCTIONAL),
-    ("load:tf215:keras", (_K212,), _VARIABLES_ELSEWHERE,
-     "Keras 2.12's .keras reader looks for each layer's weights where 2.13+ no longer puts them",
+    ("load:tf215:keras", (_K212,), _VARIABLES_ELSEWHERE, _WEIGHTS_MOVED,
      tuple(e for e in _SEQUENTIAL if e != "attn.self_attention_seq")),
     ("load:tf215:keras", (_K212,), "ValueError: Unknown layer: 'SelfAttentionLayer'",
      "Keras 2.12 does not find the registered custom layer under the name 2.15 wrote", ("attn.self_attention_seq",)),
+    ("load:tf215:keras", (_K213,), _VARIABLES_ELSEWHERE, _WEIGHTS_MOVED, _ALL_GOLDEN),
     ("load:tf215:keras", (_K3,), "TypeError: <class 'keras.src.models.sequential.Sequential'> could not be deserialized",
      "Keras 3 cannot rebuild this Keras 2 Sequential (an Embedding and an LSTM) from its .keras config",
      ("seq.lstm_classifier",)),
@@ -226,26 +230,24 @@ _SAVED_MODEL_FAILURES = (
     ("load:tf215:h5", (_K3,), "ValueError: Invalid Functional model configuration",
      "Keras 3 cannot rebuild from Keras 2's HDF5 config a graph that calls a nested model twice (the shared "
      "vision model)", ("func.shared_vision",)),
-    ("load:tf215:weights", (_K212,), _VARIABLES_ELSEWHERE,
-     "Keras 2.12's weights-file layout differs from 2.13+'s: it finds none of the weights", _ALL_GOLDEN),
+    ("load:tf215:weights", (_K212, _K213), _VARIABLES_ELSEWHERE, _WEIGHTS_MOVED, _ALL_GOLDEN),
     ("load:tf216:h5", (_K3,), "TypeError: Error when deserializing class 'Attention'",
      "Keras 3's HDF5 writer stores Attention's score_mode as a function, which its reader cannot rebuild",
      ("attn.keras_attention",)),
     ("load:tf216:h5", (_K3,), "ValueError: Unknown layer: 'NotEqual'",
      "Keras 3's HDF5 writer records Embedding(mask_zero=True)'s mask op as a layer (NotEqual) its reader does "
      "not know", ("attn.prob_attention_model",)),
-    ("load:tf216:keras", (_K212, _K2),
-     "TypeError: Could not deserialize class 'Functional' because its parent module keras.src.models.functional",
+    ("load:tf216:keras", _K2_ALL,
+     "TypeError: Could not deserialize class 'Functional' because its parent module (tf_)?keras.src.models.functional",
      "Keras 3's .keras archive names keras.src.models.functional, which Keras 2 does not have: no forward "
      "compatibility", _FUNCTIONAL),
-    ("load:tf216:keras", (_K212, _K2), _NEWER_WRITER, _NO_FORWARD, _SEQUENTIAL),
-    ("load:tf216:h5", (_K212, _K2), _NEWER_WRITER, _NO_FORWARD, _ALL_GOLDEN),
-    ("load:tf216:weights", (_K2,), "ValueError: Layer 'value' expected 2 variables, but received 0 variables",
-     "Keras 3 stores the weights of SelfAttentionLayer's sublayers by attribute path; Keras 2's loader looks for "
-     "them by layer name", ("attn.self_attention_seq",)),
-    ("load:tf216:weights", (_K212,), _VARIABLES_ELSEWHERE,
-     "Keras 2.12's weights-file layout differs from 2.13+'s: it finds none of the weights", _ALL_GOLDEN),
-    ("save:h5", (_K212, _K2), "ValueError: Unable to synchronously create dataset \\(name already exists\\)",
+    ("load:tf216:keras", _K2_ALL, _NEWER_WRITER, _NO_FORWARD, _SEQUENTIAL),
+    ("load:tf216:h5", _K2_ALL, _NEWER_WRITER, _NO_FORWARD, _ALL_GOLDEN),
+    ("load:tf216:weights", (_K212, _K213), _VARIABLES_ELSEWHERE, _WEIGHTS_MOVED, _ALL_GOLDEN),
+    ("load:tf216:weights", (_K215,), "ValueError: Layer 'value' expected 2 variables, but received 0 variables",
+     "Keras 3 stores the weights of SelfAttentionLayer's sublayers by attribute path; Keras 2.15's loader looks "
+     "for them by layer name", ("attn.self_attention_seq",)),
+    ("save:h5", _K2_ALL, "ValueError: Unable to synchronously create dataset \\(name already exists\\)",
      "Keras 2's HDF5 writer stores the weights of SelfAttentionLayer's sublayers under colliding names",
      ("attn.self_attention_seq",)),
     ("save:keras", (_K212,), "ValueError: Unable to synchronously create dataset \\(name already exists\\)",
@@ -264,7 +266,7 @@ def _saved_model_rows() -> tuple[Expected, ...]:
                 failing.setdefault(f"{prefix}:{entry_id}", set()).add(keras)
     for check, ranges in failing.items():
         works = "writes" if check.startswith("save:") else "loads and gives the writer's outputs"
-        rows += [_row(check, keras, "ok", works) for keras in (_K212, _K2, _K3) if keras not in ranges]
+        rows += [_row(check, keras, "ok", works) for keras in (*_K2_ALL, _K3) if keras not in ranges]
     return tuple(rows)
 
 
