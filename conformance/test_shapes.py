@@ -122,6 +122,7 @@ def test_values_at_masked_steps_do_not_reach_the_output(entry, batch, steps, see
                  before, after, atol=MASK_TOLERANCE, rtol=MASK_TOLERANCE, what="unmasked output")
 
 
+@pytest.mark.snippet("attn.prob_attention_model")
 @given(tokens=st.lists(st.lists(st.integers(0, SMALL_VOCAB - 1), min_size=SMALL_MAXLEN, max_size=SMALL_MAXLEN),
                       min_size=1, max_size=4))
 def test_padding_tokens_get_zero_weight_in_the_prob_attention_model(tokens):

@@ -36,8 +36,21 @@ class Patcher:
         self._undo.append((owner, name, owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name)))
         setattr(owner, name, value)
 
+    def before(self, cls, name: str, change: Callable):
+        """Run ``change(instance)`` before ``cls.<name>`` (e.g. build): for Keras layers, whose
+        constructors Keras inspects for their config and so cannot be wrapped."""
+        original = getattr(cls, name)
+
+        @functools.wraps(original)  # Keras reads build()'s signature to name the shapes it passes
+        def method(instance, *args, **kwargs):
+            change(instance)
+            return original(instance, *args, **kwargs)
+
+        self.set(cls, name, method)
+
     def wrap_init(self, cls, override: Callable):
-        """Wrap cls.__init__ so ``override(kwargs)`` can change the constructor's keyword arguments."""
+        """Wrap cls.__init__ so ``override(kwargs)`` can change the constructor's keyword arguments
+        (optimizers, compile helpers: classes whose constructor Keras does not inspect)."""
         original = cls.__init__
         patcher = self
 
@@ -78,28 +91,29 @@ def _dense_bias_dropped(p):
 
 def _lstm_recurrent_activation(p):
     import keras
+    from keras.src.layers.rnn.lstm import LSTMCell
 
-    def override(kwargs):
-        if kwargs.get("recurrent_activation", "sigmoid") == "sigmoid":
-            kwargs["recurrent_activation"] = "hard_sigmoid"
+    def change(cell):
+        if cell.recurrent_activation is keras.activations.sigmoid:
+            cell.recurrent_activation = keras.activations.hard_sigmoid
 
-    p.wrap_init(keras.layers.LSTM, override)
+    p.before(LSTMCell, "build", change)
 
 
 def _same_padding_as_valid(p):
     from keras.src.layers.convolutional.base_conv import BaseConv
 
-    def override(kwargs):
-        if kwargs.get("padding") == "same":
-            kwargs["padding"] = "valid"
+    def change(layer):
+        if layer.padding == "same":
+            layer.padding = "valid"
 
-    p.wrap_init(BaseConv, override)
+    p.before(BaseConv, "build", change)
 
 
 def _merge_axis_ignored(p):
     import keras
 
-    p.wrap_init(keras.layers.Concatenate, lambda kwargs: kwargs.update(axis=-1))
+    p.before(keras.layers.Concatenate, "build", lambda layer: setattr(layer, "axis", -1))
 
 
 def _dropout_at_inference(p):
@@ -116,7 +130,11 @@ def _dropout_at_inference(p):
 def _batch_norm_epsilon(p):
     import keras
 
-    p.wrap_init(keras.layers.BatchNormalization, lambda kwargs: kwargs.setdefault("epsilon", 1e-2))
+    def change(layer):
+        if layer.epsilon == 1e-3:  # the default
+            layer.epsilon = 1e-2
+
+    p.before(keras.layers.BatchNormalization, "build", change)
 
 
 def _attention_unscaled(p):
@@ -172,7 +190,12 @@ def _to_categorical_dtype(p):
 def _loss_weights_ignored(p):
     from keras.src.trainers.compile_utils import CompileLoss
 
-    p.wrap_init(CompileLoss, lambda kwargs: kwargs.update(loss_weights=None))
+    original = CompileLoss.__init__
+
+    def __init__(self, loss, loss_weights=None, *args, **kwargs):  # Keras passes loss_weights positionally
+        original(self, loss, None, *args, **kwargs)
+
+    p.set(CompileLoss, "__init__", __init__)
 
 
 def _time_distributed_reversed(p):
@@ -220,7 +243,7 @@ INJECTIONS = (
               "becomes hard_sigmoid", _lstm_recurrent_activation, GOLDEN,
               (("seq.lstm_classifier", "golden: forward output"),)),
     Injection("same_padding_as_valid", "convolution", "padding='same' behaves as 'valid'",
-              _same_padding_as_valid, STRUCTURAL, (("attn.se_cnn", "documented layer 0 (class, output shape)"),
+              _same_padding_as_valid, STRUCTURAL, (("attn.se_cnn", "documented parameter totals"),
                                                    ("attn.se_cnn", "summary structure"))),
     Injection("merge_axis_ignored", "merge layers", "Concatenate ignores its axis (always -1)",
               _merge_axis_ignored, STRUCTURAL, (("func.inception", "summary structure"),)),
@@ -235,7 +258,7 @@ INJECTIONS = (
     Injection("summary_miscounts_parameters", "model summary", "summary() reports one parameter too many",
               _summary_miscounts, STRUCTURAL, (("seq.mlp_binary", "raw summary text"),)),
     Injection("node_accessor_wrong_node", "layer nodes", "the node accessor behind .output returns the "
-              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "node 0 output"),)),
+              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "node 0 input"),)),
     Injection("adam_default_learning_rate", "optimizers", "Adam's default learning rate 1e-3 becomes 1e-2",
               _adam_default_rate, API_FACTS, (("seq.compile_forms", "default learning rates"),)),
     Injection("to_categorical_dtype", "utilities", "to_categorical returns int64",
@@ -248,7 +271,7 @@ INJECTIONS = (
     Injection("embedding_lookup_off_by_one", "embeddings", "Embedding looks up row i+1 for token i",
               _embedding_off_by_one, GOLDEN, (("func.multi_io", "golden: forward output"),)),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
-              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: forward output"),)),
+              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: loss per step"),)),
 )
 
 BY_NAME = {injection.name: injection for injection in INJECTIONS}
