@@ -16,10 +16,10 @@ import pathlib
 import sys
 import warnings
 
-# The custom layers (ProbAttention with masks, SelfAttentionLayer, AttentionLayer, SELayer), a
-# multi-input multi-output model and a plain Sequential: what breaks in saving, breaks here first.
-GRID_MODELS = ("attn.prob_attention_model", "attn.self_attention_seq", "rnn.attention_lstm", "attn.se_cnn",
-               "func.multi_io", "seq.mlp_softmax")
+# The custom layers (ProbAttention with masks, SelfAttentionLayer with sublayers, AttentionLayer
+# after an LSTM) and a multi-input multi-output model: where the golden artifacts break, these break
+# first.  Four models keep the grid at about a minute per reader (12 writers x 4 formats x 4 models).
+GRID_MODELS = ("attn.prob_attention_model", "attn.self_attention_seq", "rnn.attention_lstm", "func.multi_io")
 SEVERITY = {"matches": 0, "not written": 1, "expected difference": 2, "differs": 3, "fails": 4}
 
 
