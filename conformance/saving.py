@@ -22,6 +22,7 @@ import numpy as np
 from conformance.expectations import outcome_of
 from conformance.golden import canonical_variables, numpy_weights
 from layers import catalog, compat
+from layers.building import as_list
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GOLDEN_WRITERS = ("tf215", "tf216")  # a Keras 2 and a Keras 3 baseline, committed in fixtures/saved/
@@ -60,7 +61,7 @@ def write_entry(entry_id: str, folder: pathlib.Path) -> dict:
     """Every format for one entry into folder/<entry>/, with the outputs on the fixed input and
     the outcome of each write (written.json); returns {format: outcome}."""
     model = build_with_numpy_weights(entry_id)
-    outputs = outputs_of(lambda x: compat._as_output_list(model(x, training=False)), fixed_input(entry_id))
+    outputs = outputs_of(lambda x: as_list(model(x, training=False)), fixed_input(entry_id))
     target = folder / entry_id
     if target.exists():
         shutil.rmtree(target)

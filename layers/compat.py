@@ -347,13 +347,15 @@ def load_as(fmt: str, path: str, rebuild=None):
     without custom_objects (registration must suffice); SavedModels load through TensorFlow's
     own loader and their serving signature; weights load into ``rebuild()``, the model rebuilt
     from code (which also names the SavedModel's inputs and outputs)."""
+    from layers.building import as_list
+
     if fmt in ("keras", "h5"):
         model = keras.models.load_model(path, compile=False)
-        return lambda inputs: _as_output_list(model(inputs, training=False))
+        return lambda inputs: as_list(model(inputs, training=False))
     if fmt == "weights":
         model = rebuild()
         model.load_weights(path)
-        return lambda inputs: _as_output_list(model(inputs, training=False))
+        return lambda inputs: as_list(model(inputs, training=False))
     if fmt == "savedmodel":
         serve = tf.saved_model.load(path).signatures["serving_default"]
         keys = list(serve.structured_input_signature[1])
@@ -373,10 +375,4 @@ def load_as(fmt: str, path: str, rebuild=None):
 
         return call
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def _as_output_list(outputs) -> list:
-    if isinstance(outputs, dict):
-        return list(outputs.values())
-    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
