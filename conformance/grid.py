@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     warnings.simplefilter("ignore")
     from layers import compat
 
-    writers = sorted(p.parent.name for p in args.reports.glob("*/artifacts/manifest.json"))
+    writers = sorted(p.parent.parent.name for p in args.reports.glob("*/artifacts/manifest.json"))
     grid = {"reader": args.env, "environment": compat.environment(), "models": list(GRID_MODELS),
             "cells": {writer: {fmt: cell(args.reports / writer / "artifacts", fmt) for fmt in compat.SAVE_FORMATS}
                       for writer in writers}}
