@@ -15,7 +15,6 @@ import json
 import pathlib
 import shutil
 import sys
-import tempfile
 
 import numpy as np
 

@@ -85,7 +85,7 @@ def test_thresholds_stay_below_the_measurements():
     import math
 
     from conformance.measure import OUT_DIR
-    from conformance.thresholds import DROP_MARGIN, METRIC_MARGIN
+    from conformance.thresholds import DROP_MARGIN
 
     files = sorted(OUT_DIR.glob("convergence-*.json"))
     assert files, "no convergence measurements in fixtures/measurements"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from fixtures.generators import get_data, planted_tokens
-from layers.building import built_layer, token_input, uniform_input
+from layers.building import built_layer, uniform_input
 from layers.catalog import Entry, Recipe, register
 from layers.compat import keras, to_categorical
 from layers.custom import DenseAttention, ProbAttention
