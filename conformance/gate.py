@@ -4,6 +4,10 @@ Wraps pytest so every environment writes ``reports/<env>/report.html`` the same
 way (report.html, junit.xml, results.json), and so a selection that matches no check (pytest's exit code 5, e.g.
 ``-m gpu`` on a tier with no GPU cases yet) is reported as such instead of
 failing the matrix.
+
+Checks run in pytest-xdist workers, one per core ($GATE_WORKERS overrides; 1 runs serially; the
+tox plugin in toxfile.py divides the cores between environments that run in parallel).  An
+explicit ``-n`` or ``-p no:xdist`` in the arguments wins.
 """
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ def main(argv=None) -> int:
     parser.add_argument("--env", default=os.environ.get("GATE_ENV", "local"),
                         help="environment name; the report goes to reports/<env>/ (default: $GATE_ENV or local)")
     args, pytest_args = parser.parse_known_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import time
 
     import pytest
@@ -40,12 +43,26 @@ def main(argv=None) -> int:
         f"--html={os.path.join(report_dir, 'report.html')}", "--self-contained-html",
         f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
         "-p", "reporting.plugin", f"--results-json={os.path.join(report_dir, 'results.json')}",
+        *worker_args(pytest_args),
         *pytest_args,
     ])
     if code == NO_TESTS_COLLECTED:
         print(f"gate[{args.env}]: the selection {pytest_args} matched no check; nothing to gate")
         return 0
     return int(code)
+
+
+def worker_args(pytest_args: list) -> list:
+    """``-n N --dist loadgroup`` unless the arguments choose: N from $GATE_WORKERS, else the cores."""
+    chosen = any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist"
+                 for a in pytest_args)
+    if chosen:
+        return []
+    workers = int(os.environ.get("GATE_WORKERS") or os.cpu_count() or 1)
+    if workers <= 1:
+        return ["-n", "0"]
+    # loadgroup: checks that share a cached run stay in one worker (conformance/conftest.py).
+    return ["-n", str(workers), "--dist", "loadgroup"]
 
 
 if __name__ == "__main__":

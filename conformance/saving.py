@@ -113,7 +113,6 @@ def read_all(folder: pathlib.Path) -> dict:
 
 
 def main(argv=None) -> int:
-    import os
     import warnings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -123,7 +122,6 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=pathlib.Path, help="with --read: write the grid cells as JSON here")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.write:
         if args.write.exists():
             shutil.rmtree(args.write)

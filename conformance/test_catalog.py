@@ -86,3 +86,16 @@ def test_plot_writes_an_image(entry, tmp_path):
                       "val_loss": [0.7, 0.5]}, str(path))
     expect.true(entry.id, "plot", path.stat().st_size > 1000, "the PNG is empty")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_shared_cache_table_names_existing_checks():
+    """conformance/conftest.py groups checks that share a cached run by test name: a renamed test
+    would silently lose its group (and train twice under xdist)."""
+    import importlib
+
+    from conformance.conftest import SHARED_CACHES
+
+    names = set()
+    for module in ("test_convergence", "test_determinism", "test_parity", "test_saving"):
+        names |= set(dir(importlib.import_module(f"conformance.{module}")))
+    assert set(SHARED_CACHES) <= names, f"no such tests: {sorted(set(SHARED_CACHES) - names)}"

@@ -31,7 +31,8 @@ def pytest_configure(config):
     path = config.getoption("--results-json")
     # Under pytest-xdist only the controller collects; workers send their reports to it.
     if path and not hasattr(config, "workerinput"):
-        config.pluginmanager.register(ResultsCollector(path), "gate-results")
+        workers = getattr(config.option, "numprocesses", None) or 0
+        config.pluginmanager.register(ResultsCollector(path, workers), "gate-results")
 
 
 def pytest_collection_modifyitems(items):
@@ -67,8 +68,9 @@ def _applied_expectations() -> list:
 
 
 class ResultsCollector:
-    def __init__(self, path):
+    def __init__(self, path, workers):
         self.path = path
+        self.workers = workers  # pytest-xdist workers; 0: serial
         self.tests: dict[str, dict] = {}
         self.started = time.time()
 
@@ -108,6 +110,7 @@ class ResultsCollector:
         for test in self.tests.values():
             per_kind[test["kind"]] = round(per_kind.get(test["kind"], 0.0) + test["duration"], 1)
         return {"import_seconds": float(os.environ.get("GATE_IMPORT_SECONDS", "nan")),
+                "workers": self.workers,
                 "per_kind": dict(sorted(per_kind.items(), key=lambda kv: -kv[1]))}
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -119,7 +122,9 @@ class ResultsCollector:
         terminalreporter.write_line(f"{'tensorflow + keras import':28} {timing['import_seconds']:7.1f} s  (the floor)")
         for kind, seconds in timing["per_kind"].items():
             terminalreporter.write_line(f"{kind:28} {seconds:7.1f} s  {counts[kind]:4d} checks")
-        terminalreporter.write_line(f"{'wall (this pytest run)':28} {time.time() - self.started:7.1f} s")
+        how = f"{self.workers} xdist workers" if self.workers else "serial"
+        terminalreporter.write_line(f"{'wall (this pytest run)':28} {time.time() - self.started:7.1f} s  ({how}; "
+                                    "kinds sum the checks' own durations)")
 
 
 FIGURE_VALUES = pytest.StashKey[dict]()
