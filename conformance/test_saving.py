@@ -68,3 +68,19 @@ def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_propert
                 "differs": f"OutputsDiffer: largest error {cell.get('max_error')} ({cell.get('detail', '')})"}[
         cell["state"]]
     _judge(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs", observed)
+
+
+def test_expectation_model_lists_describe_the_models():
+    """The saved-model rows name models by kind (functional, Sequential, with an LSTM) through hand
+    lists in conformance/expectations.py: they must still describe the catalogue's models."""
+    from conformance import expectations
+    from layers import catalog
+
+    assert sorted(expectations._ALL_GOLDEN) == sorted(saving.GOLDEN_MODELS), "golden models and expectation lists differ"
+    for entry_id in saving.GOLDEN_MODELS:
+        compat.reset_session(0)
+        model = catalog.build(entry_id, small=True)
+        sequential = type(model).__name__ == "Sequential"
+        has_lstm = any(type(layer).__name__ == "LSTM" for layer in compat.recurrent_layers(model))
+        assert sequential == (entry_id in expectations._SEQUENTIAL), f"{entry_id}: Sequential is {sequential}"
+        assert has_lstm == (entry_id in expectations._WITH_LSTM), f"{entry_id}: holds an LSTM is {has_lstm}"
