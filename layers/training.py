@@ -82,10 +82,17 @@ def _split_tail(value, fraction):
     return value[int(len(value) * (1 - fraction)):]
 
 
-def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | None = None,
-               scale: float | None = None) -> TrainingRun:
-    """Train a recipe: its quick (default-tier) version, or the seed's own with quick=False.
-    ``epochs`` and ``scale`` override the version's for short runs (the determinism checks)."""
+def _split_head(value, fraction):
+    # What Keras's validation_split trains on: the samples before the held-out tail.
+    if isinstance(value, dict):
+        return {k: _split_head(v, fraction) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_split_head(v, fraction) for v in value]
+    return value[:int(len(value) * (1 - fraction))]
+
+
+def _prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: float | None):
+    """The seeded data, the compiled model and fit's keyword arguments of one recipe run."""
     entry = catalog.get(entry_id)
     recipe = entry.recipe
     # A recipe whose documented model is too heavy trains the small configuration in both tiers.
@@ -103,6 +110,14 @@ def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | N
     fit.update({k: v for k, v in data.items() if k not in ("x_test", "y_test")})
     if "validation_data" not in fit and "validation_split" not in fit:
         fit["validation_split"] = HOLDOUT
+    return recipe, settings, data, model, fit
+
+
+def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | None = None,
+               scale: float | None = None) -> TrainingRun:
+    """Train a recipe: its quick (default-tier) version, or the seed's own with quick=False.
+    ``epochs`` and ``scale`` override the version's for short runs."""
+    recipe, settings, data, model, fit = _prepare(entry_id, seed, quick, epochs, scale)
     if "y" in fit:
         initial = model.evaluate(fit["x"], fit["y"], verbose=0, batch_size=256)
         validation_labels = _split_tail(fit["y"], fit["validation_split"])
@@ -119,6 +134,28 @@ def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | N
                        initial_loss=initial_loss, chance=chance, monitor=recipe.monitor,
                        seconds=time.perf_counter() - start, model=model, data=data,
                        first_epoch_weights=first_epoch.weights)
+
+
+def first_epoch_again(entry_id: str, seed: int = 0) -> tuple[float, list]:
+    """The first epoch of a recipe's quick run, trained again from scratch: its training loss and
+    every weight after it.  Only the training part runs, without the validation pass after it and,
+    for arrays, without the evaluation before it: neither draws from what the training uses, and
+    skipping them spares a second traced function.  A generator's evaluation does advance the
+    generator the training then reads, so it stays."""
+    _, _, _, model, fit = _prepare(entry_id, seed, quick=True, epochs=1, scale=None)
+    if "y" not in fit:
+        model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
+    fraction = fit.pop("validation_split", None)
+    if fraction:  # the same training samples Keras keeps: everything before the held-out tail
+        fit["x"] = _split_head(fit["x"], fraction)
+        if "y" in fit:
+            fit["y"] = _split_head(fit["y"], fraction)
+    for key in [k for k in fit if k.startswith("validation_")]:
+        del fit[key]
+    first_epoch = _FirstEpochWeights()
+    fit["callbacks"] = list(fit.get("callbacks", [])) + [first_epoch]
+    history = model.fit(verbose=0, **fit).history
+    return float(history["loss"][0]), first_epoch.weights
 
 
 def initial_state(entry_id: str, seed: int) -> tuple[list, object]:
