@@ -53,11 +53,13 @@ def main(argv=None) -> int:
 
 
 def worker_args(pytest_args: list) -> list:
-    """``-n N --dist loadgroup`` unless the arguments choose: N from $GATE_WORKERS, else the cores."""
-    chosen = any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist"
-                 for a in pytest_args)
-    if chosen:
+    """``-n N --dist loadgroup`` unless the arguments choose: N from $GATE_WORKERS, else the cores.
+    Workers asked for with ``-n`` alone also get loadgroup: without it, checks that share a cached
+    run would compute it twice and write one artifact folder from two processes."""
+    if "no:xdist" in pytest_args or any(a.startswith("--dist") for a in pytest_args):
         return []
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in pytest_args):
+        return ["--dist", "loadgroup"]
     workers = int(os.environ.get("GATE_WORKERS") or os.cpu_count() or 1)
     if workers <= 1:
         return ["-n", "0"]
