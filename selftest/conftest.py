@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import json
 
+from reporting import results
 from selftest.run import ROOT
 
 DETECTIONS: list[dict] = []
+TIMED_RUNS: list[str] = []  # report folders under reports/ of default-tier runs, for the timing table
 
 
 def pytest_terminal_summary(terminalreporter):
+    if TIMED_RUNS:
+        from reporting import timing
+
+        terminalreporter.section("the default tier, serial and under workers (seconds)")
+        paths = {name: ROOT / "reports" / name / "results.json" for name in TIMED_RUNS}
+        lines = timing.table({name: results.load(path) for name, path in paths.items() if path.exists()})
+        for line in lines:
+            terminalreporter.write_line(line)
+        (ROOT / "reports" / "selftest" / "timing.txt").write_text("\n".join(lines) + "\n")
     if not DETECTIONS:
         return
     rows = sorted(DETECTIONS, key=lambda d: d["injection"])

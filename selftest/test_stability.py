@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from selftest.conftest import TIMED_RUNS
 from selftest.run import run_gate
 
 pytestmark = pytest.mark.selftest
@@ -24,6 +25,7 @@ def _strip(value):
 def test_random_order_and_xdist_agree_on_outcomes_and_values():
     shuffled = run_gate("stability-random-order", [], extra=RANDOM_ORDER)
     parallel = run_gate("stability-xdist", [], extra=WORKERS)
+    TIMED_RUNS.extend(["selftest/stability-random-order", "selftest/stability-xdist"])
     assert shuffled.tests and parallel.tests, shuffled.output[-1500:] + parallel.output[-1500:]
     a = {t["nodeid"]: t for t in shuffled.tests}
     b = {t["nodeid"]: t for t in parallel.tests}
