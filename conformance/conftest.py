@@ -72,6 +72,13 @@ def pytest_xdist_make_scheduler(config, log):
     return SharedRunScheduling(config, log)
 
 
+@pytest.fixture(autouse=True)
+def fresh_session():
+    """Every check starts from a cleared, seeded session so layer auto-names and draws are stable."""
+    compat.reset_session(SEED)
+    yield
+
+
 class _BuildCache:
     """Documented-size builds are expensive (VQA holds 165M parameters): build each once per run."""
 
