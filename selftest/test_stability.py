@@ -9,7 +9,8 @@ from selftest.run import run_gate
 
 pytestmark = pytest.mark.selftest
 
-RANDOM_ORDER = ("-p", "random_order.plugin", "--random-order-bucket=global", "--random-order-seed=20261122")
+# pytest-random-order registers itself (entry point) in the selftest environment; these switch it on.
+RANDOM_ORDER = ("--random-order-bucket=global", "--random-order-seed=20261122")
 WORKERS = ("-n", "2")
 NOT_BEHAVIOUR = {"seconds"}
 
