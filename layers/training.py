@@ -73,22 +73,16 @@ def chance_level(y, monitor="accuracy") -> float:
     return float(counts.max() / counts.sum())
 
 
-def _split_tail(value, fraction):
-    # Keras's validation_split takes the last samples, unshuffled.
+def _split(value, fraction):
+    """Keras's validation_split, unshuffled: (the samples it trains on, the held-out tail)."""
     if isinstance(value, dict):
-        return {k: _split_tail(v, fraction) for k, v in value.items()}
+        parts = {k: _split(v, fraction) for k, v in value.items()}
+        return {k: head for k, (head, _) in parts.items()}, {k: tail for k, (_, tail) in parts.items()}
     if isinstance(value, list):
-        return [_split_tail(v, fraction) for v in value]
-    return value[int(len(value) * (1 - fraction)):]
-
-
-def _split_head(value, fraction):
-    # What Keras's validation_split trains on: the samples before the held-out tail.
-    if isinstance(value, dict):
-        return {k: _split_head(v, fraction) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_split_head(v, fraction) for v in value]
-    return value[:int(len(value) * (1 - fraction))]
+        parts = [_split(v, fraction) for v in value]
+        return [head for head, _ in parts], [tail for _, tail in parts]
+    at = int(len(value) * (1 - fraction))
+    return value[:at], value[at:]
 
 
 def _prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: float | None):
@@ -120,7 +114,7 @@ def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | N
     recipe, settings, data, model, fit = _prepare(entry_id, seed, quick, epochs, scale)
     if "y" in fit:
         initial = model.evaluate(fit["x"], fit["y"], verbose=0, batch_size=256)
-        validation_labels = _split_tail(fit["y"], fit["validation_split"])
+        _, validation_labels = _split(fit["y"], fit["validation_split"])
         chance = chance_level(validation_labels, recipe.monitor)
     else:  # a generator of balanced classes
         initial = model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
@@ -147,9 +141,9 @@ def first_epoch_again(entry_id: str, seed: int = 0) -> tuple[float, list]:
         model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
     fraction = fit.pop("validation_split", None)
     if fraction:  # the same training samples Keras keeps: everything before the held-out tail
-        fit["x"] = _split_head(fit["x"], fraction)
+        fit["x"], _ = _split(fit["x"], fraction)
         if "y" in fit:
-            fit["y"] = _split_head(fit["y"], fraction)
+            fit["y"], _ = _split(fit["y"], fraction)
     for key in [k for k in fit if k.startswith("validation_")]:
         del fit[key]
     first_epoch = _FirstEpochWeights()
