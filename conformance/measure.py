@@ -2,8 +2,10 @@
 
     .tox/tf221/bin/python -m conformance.measure --seeds 5        # every recipe, quick tier
     .tox/tf215/bin/python -m conformance.measure --seeds 5 --only attn.se_cnn.recipe
+    .tox/tf221/bin/python -m conformance.measure --seeds 5 --seed-size   # the slow tier's runs
 
-Writes fixtures/measurements/convergence-<env>.json (env: $GATE_ENV, else tf<major><minor>).
+Writes fixtures/measurements/convergence-<env>.json (env: $GATE_ENV, else tf<major><minor>),
+or convergence-seedsize-<env>.json for the seed's own configurations.
 Thresholds in conformance/thresholds.py are set from these files, with their margin.
 """
 from __future__ import annotations
@@ -38,23 +40,60 @@ def attention_vectors(run, seed: int) -> dict:
     }
 
 
+def measured_table(prefix: str) -> dict:
+    """Per recipe and environment, the (worst, median) loss drop and metric and the median seconds
+    of the measurement files ``<prefix>-<env>.json``: the ``measured`` field of a Threshold."""
+    import statistics
+
+    table = {}
+    for path in sorted(OUT_DIR.glob(f"{prefix}-tf*.json")):
+        env = path.stem[len(prefix) + 1:]
+        for entry_id, runs in json.loads(path.read_text()).items():
+            if entry_id == "environment":
+                continue
+            table.setdefault(entry_id, {})[env] = {
+                "seeds": len(runs),
+                **{key: (round(min(r[field] for r in runs), 3), round(statistics.median(r[field] for r in runs), 3))
+                   for key, field in (("loss_drop", "loss_drop"), ("metric", "final_metric"))},
+                "seconds": round(statistics.median(r["seconds"] for r in runs), 1)}
+    return table
+
+
 def main(argv=None) -> int:
     from layers.training import run_recipe
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated recipe ids")
+    parser.add_argument("--seed-size", action="store_true",
+                        help="train the seed's own configuration (the slow tier) instead of the quick one")
+    parser.add_argument("--print-thresholds", action="store_true",
+                        help="measure nothing: print the thresholds the margin rule gives from the files")
     args = parser.parse_args(argv)
+    prefix = "convergence-seedsize" if args.seed_size else "convergence"
+    if args.print_thresholds:
+        from conformance.thresholds import by_the_rule
+
+        runs = {}  # the unrounded runs of every environment, per recipe
+        for path in sorted(OUT_DIR.glob(f"{prefix}-tf*.json")):
+            for entry_id, entry_runs in json.loads(path.read_text()).items():
+                if entry_id != "environment":
+                    runs.setdefault(entry_id, []).extend(entry_runs)
+        for entry_id, measured in sorted(measured_table(prefix).items()):
+            drop, metric = by_the_rule(min(r["loss_drop"] for r in runs[entry_id]),
+                                       min(r["final_metric"] for r in runs[entry_id]))
+            print(f"    {entry_id!r}: Threshold({drop}, {metric}, {measured!r}),")
+        return 0
     warnings.simplefilter("ignore")
     compat.enable_op_determinism()
     ids = args.only.split(",") if args.only else [e.id for e in catalog.with_recipe()]
-    path = OUT_DIR / f"convergence-{env_name()}.json"
+    path = OUT_DIR / f"{prefix}-{env_name()}.json"
     records = json.loads(path.read_text()) if path.exists() else {}
     records["environment"] = compat.environment()
     for entry_id in ids:
         runs = []
         for seed in range(args.seeds):
-            run = run_recipe(entry_id, seed)
+            run = run_recipe(entry_id, seed, quick=not args.seed_size)
             summary = run.summary()
             summary.pop("history")
             if entry_id == "attn.dense_attention.recipe":
