@@ -2,7 +2,7 @@
 
 The default tier trains each recipe's quick version once, with seed 0; the thresholds
 were set below the worst of 5 seeds on every environment.  The slow tier trains the
-seed's own configuration.  Histories and the attention vector are recorded in the
+seed's own configuration, judged by thresholds measured the same way at that size.  Histories and the attention vector are recorded in the
 test results for the reports.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conformance import expect
-from conformance.thresholds import ATTENTION, THRESHOLDS
+from conformance.thresholds import ATTENTION, SEED_SIZE_THRESHOLDS, THRESHOLDS
 from layers import catalog
 from layers.training import run_recipe
 
@@ -27,11 +27,13 @@ def _record(run, record_property):
                                     "chance": run.chance, "seconds": round(run.seconds, 2)})
 
 
-def _judge(entry_id, run, threshold):
-    expect.true(entry_id, "convergence: loss drop", run.loss_drop >= threshold.min_loss_drop,
+def _judge(entry_id, run, threshold, check="convergence"):
+    expect.true(entry_id, f"{check}: threshold above chance", threshold.min_metric > run.chance,
+                f"the threshold {threshold.min_metric} does not beat chance {run.chance:.3f}")
+    expect.true(entry_id, f"{check}: loss drop", run.loss_drop >= threshold.min_loss_drop,
                 f"training reduced the loss by {run.loss_drop:.3f} (from {run.initial_loss:.4f} to "
                 f"{run.final_loss:.4f}); the threshold is {threshold.min_loss_drop} ({threshold.source})")
-    expect.true(entry_id, f"convergence: val_{run.monitor}", run.final_metric >= threshold.min_metric,
+    expect.true(entry_id, f"{check}: val_{run.monitor}", run.final_metric >= threshold.min_metric,
                 f"final val_{run.monitor} {run.final_metric:.4f} (chance {run.chance:.3f}); the threshold "
                 f"is {threshold.min_metric} ({threshold.source})")
 
@@ -41,8 +43,6 @@ def test_recipe_reaches_its_thresholds(entry, record_property, seeded_run):
     threshold = THRESHOLDS[entry.id]
     run = seeded_run(entry.id)
     _record(run, record_property)
-    expect.true(entry.id, "convergence: threshold above chance", threshold.min_metric > run.chance,
-                f"the threshold {threshold.min_metric} does not beat chance {run.chance:.3f}")
     _judge(entry.id, run, threshold)
     if entry.id == ATTENTION.entry_id:
         _check_attention(entry.id, run, record_property)
@@ -64,34 +64,47 @@ def _check_attention(entry_id, run, record_property):
                 f"vector {np.round(vector, 3).tolist()}")
 
 
-def test_every_recipe_has_a_threshold():
-    missing = sorted({e.id for e in RECIPES} - set(THRESHOLDS))
-    unknown = sorted(set(THRESHOLDS) - {e.id for e in RECIPES})
+@pytest.mark.parametrize("table", [THRESHOLDS, SEED_SIZE_THRESHOLDS], ids=["quick", "seed size"])
+def test_every_recipe_has_a_threshold(table):
+    missing = sorted({e.id for e in RECIPES} - set(table))
+    unknown = sorted(set(table) - {e.id for e in RECIPES})
     assert not missing and not unknown, f"thresholds missing for {missing}; thresholds for unknown ids {unknown}"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
 def test_recipe_at_the_seeds_own_size(entry, record_property):
-    """The seed's own configuration (sizes, epochs); judged by the same thresholds."""
+    """The seed's own configuration (sizes, epochs), judged by thresholds measured at that size."""
+    threshold = SEED_SIZE_THRESHOLDS[entry.id]
     run = run_recipe(entry.id, seed=0, quick=False)
     _record(run, record_property)
-    _judge(entry.id, run, THRESHOLDS[entry.id])
+    _judge(entry.id, run, threshold, check="convergence at the seed's size")
 
 
-def test_thresholds_stay_below_the_measurements():
-    """Each threshold keeps its stated margin below the worst measured run of every environment."""
+THRESHOLD_TABLES = {"convergence": THRESHOLDS, "convergence-seedsize": SEED_SIZE_THRESHOLDS}
+
+
+@pytest.mark.parametrize("prefix", THRESHOLD_TABLES)
+def test_thresholds_stay_below_the_measurements(prefix):
+    """Each threshold keeps its stated margin below the worst measured run of every environment,
+    and the provenance it prints (``measured``) is what the measurement files hold."""
     import json
     import math
 
-    from conformance.measure import OUT_DIR
+    from conformance.measure import OUT_DIR, measured_table
     from conformance.thresholds import DROP_MARGIN
 
-    files = sorted(OUT_DIR.glob("convergence-*.json"))
-    assert files, "no convergence measurements in fixtures/measurements"
+    table = THRESHOLD_TABLES[prefix]
+    files = sorted(OUT_DIR.glob(f"{prefix}-tf*.json"))
+    assert files, f"no {prefix}-<env>.json measurements in fixtures/measurements"
+    summaries = measured_table(prefix)
+    for entry_id, threshold in table.items():
+        assert threshold.measured == summaries.get(entry_id), (
+            f"{prefix}: {entry_id}'s measured field {threshold.measured} is not what the files hold: "
+            f"{summaries.get(entry_id)} (python -m conformance.measure --print-thresholds)")
     for path in files:
         measured = json.loads(path.read_text())
-        for entry_id, threshold in THRESHOLDS.items():
+        for entry_id, threshold in table.items():
             runs = measured.get(entry_id)
             assert runs and len(runs) >= 5, f"{path.name}: fewer than 5 seeds measured for {entry_id}"
             worst_drop = min(r["loss_drop"] for r in runs)
