@@ -40,17 +40,25 @@ def attention_vectors(run, seed: int) -> dict:
     }
 
 
-def measured_table(prefix: str) -> dict:
-    """Per recipe and environment, the (worst, median) loss drop and metric and the median seconds
-    of the measurement files ``<prefix>-<env>.json``: the ``measured`` field of a Threshold."""
-    import statistics
-
-    table = {}
+def measured_runs(prefix: str) -> dict:
+    """{recipe: {environment: [run summaries]}} from the measurement files ``<prefix>-<env>.json``."""
+    measured = {}
     for path in sorted(OUT_DIR.glob(f"{prefix}-tf*.json")):
         env = path.stem[len(prefix) + 1:]
         for entry_id, runs in json.loads(path.read_text()).items():
-            if entry_id == "environment":
-                continue
+            if entry_id != "environment":
+                measured.setdefault(entry_id, {})[env] = runs
+    return measured
+
+
+def measured_table(prefix: str) -> dict:
+    """Per recipe and environment, the (worst, median) loss drop and metric and the median seconds
+    of the measurement files: the ``measured`` field of a Threshold."""
+    import statistics
+
+    table = {}
+    for entry_id, by_env in measured_runs(prefix).items():
+        for env, runs in by_env.items():
             table.setdefault(entry_id, {})[env] = {
                 "seeds": len(runs),
                 **{key: (round(min(r[field] for r in runs), 3), round(statistics.median(r[field] for r in runs), 3))
@@ -74,14 +82,11 @@ def main(argv=None) -> int:
     if args.print_thresholds:
         from conformance.thresholds import by_the_rule
 
-        runs = {}  # the unrounded runs of every environment, per recipe
-        for path in sorted(OUT_DIR.glob(f"{prefix}-tf*.json")):
-            for entry_id, entry_runs in json.loads(path.read_text()).items():
-                if entry_id != "environment":
-                    runs.setdefault(entry_id, []).extend(entry_runs)
+        runs = measured_runs(prefix)  # the rule reads the unrounded runs of every environment
         for entry_id, measured in sorted(measured_table(prefix).items()):
-            drop, metric = by_the_rule(min(r["loss_drop"] for r in runs[entry_id]),
-                                       min(r["final_metric"] for r in runs[entry_id]))
+            every_run = [r for by_env in runs[entry_id].values() for r in by_env]
+            drop, metric = by_the_rule(min(r["loss_drop"] for r in every_run),
+                                       min(r["final_metric"] for r in every_run))
             print(f"    {entry_id!r}: Threshold({drop}, {metric}, {measured!r}),")
         return 0
     warnings.simplefilter("ignore")

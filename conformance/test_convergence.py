@@ -2,8 +2,8 @@
 
 The default tier trains each recipe's quick version once, with seed 0; the thresholds
 were set below the worst of 5 seeds on every environment.  The slow tier trains the
-seed's own configuration, judged by thresholds measured the same way at that size.  Histories and the attention vector are recorded in the
-test results for the reports.
+seed's own configuration, judged by thresholds measured the same way at that size.
+Histories and the attention vector are recorded in the test results for the reports.
 """
 from __future__ import annotations
 
