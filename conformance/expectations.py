@@ -175,20 +175,6 @@ TABLE: tuple[Expected, ...] = (
 )
 
 
-# Golden trajectories (conformance/test_golden.py): the baseline was written by Keras 2. After
-# the first Adam step, models holding an Embedding drift from it on Keras 3 (measured on TF 2.21:
-# weights up to 2.5e-2 apart after 3 steps, losses up to 7e-5; every other model stays within
-# 7e-6).  The embedding's gradient arrives as IndexedSlices with repeated token ids, which
-# Keras 2's Adam applies as sparse updates and Keras 3's Adam as a dense one.
-_EMBEDDING_ADAM = ("Keras 3's Adam updates an Embedding's IndexedSlices gradient densely, Keras 2's "
-                   "sparsely: with repeated token ids the moments and weights move apart after step 1")
-TABLE = TABLE + tuple(
-    row for entry_id in ("attn.prob_attention_model", "func.multi_io", "func.vqa", "func.video_qa",
-                         "seq.lstm_classifier")
-    for row in (_row(f"golden:{entry_id}:training", KERAS2, value=True, reason="the baseline's generation"),
-                _row(f"golden:{entry_id}:training", KERAS3, value=False, reason=_EMBEDDING_ADAM)))
-
-
 # --- saved models (conformance/test_saving.py) -------------------------------------------------
 # Measured on TF 2.15 (Keras 2.15) and TF 2.21 (Keras 3.15.1) reading the golden artifacts of
 # fixtures/saved/ (tf215: Keras 2.15; tf216: Keras 3.15.1, what pip resolves for TF 2.16).
@@ -276,15 +262,6 @@ TABLE = TABLE + _saved_model_rows()
 APPLIED: list[Expected] = []
 """Rows looked up for the running Keras, in order; the report plugin reads and clears it per test."""
 
-
-# Keras 2.12's keras.optimizers.Adam is the legacy optimizer (as its SGD, see fact:optimizer.lr_keyword):
-# after 3 steps one weight of seq.vgg_like's first convolution is 1.7e-4 from the shared baseline
-# (measured on TF 2.12.1); every other model stays within the golden tolerances.
-TABLE = TABLE + (
-    _row("golden:seq.vgg_like:training", KERAS212, value=False,
-         reason="Keras 2.12's Adam is the legacy optimizer: one VGG convolution weight moves 1.7e-4 in 3 steps"),
-    _row("golden:seq.vgg_like:training", ">=2.13", value=True, reason="the shared baseline's optimizer"),
-)
 
 # Mixed bfloat16 on Keras 2.12: LSTM raises TypeError when called under the policy (measured on
 # TF 2.12.1, every model holding an LSTM); fixed in 2.13.

@@ -225,6 +225,11 @@ def recurrent_layers(model) -> list:
     return found
 
 
+def all_layers(model) -> list:
+    """Every layer inside ``model``, nested models, wrapped and sublayers included (not the model)."""
+    return [layer for layer in model._flatten_layers(include_self=False, recursive=True)]
+
+
 def force_generic_rnn_kernel(model) -> None:
     """Make every LSTM/GRU use the generic kernel instead of cuDNN (Keras 3 only)."""
     if not CAN_CHOOSE_RNN_KERNEL:
@@ -276,15 +281,19 @@ def effective_learning_rate(optimizer) -> float:
     return float(np.asarray(lr))
 
 
-def learning_rate_at(optimizer, step: int) -> float:
-    """The rate the optimizer's schedule gives at ``step`` (its constant rate if it has none)."""
+def schedule_of(optimizer):
+    """The optimizer's learning-rate schedule, or None when its rate is constant."""
     # Both generations keep the schedule in _learning_rate; .learning_rate is its current value.
     # Keras 2.12's keras.optimizers.SGD is the legacy optimizer, which keeps it in _hyper.
     schedule = (optimizer._learning_rate if hasattr(optimizer, "_learning_rate")
                 else optimizer._get_hyper("learning_rate"))
-    if isinstance(schedule, _SCHEDULES.LearningRateSchedule):
-        return float(np.asarray(schedule(step)))
-    return effective_learning_rate(optimizer)
+    return schedule if isinstance(schedule, _SCHEDULES.LearningRateSchedule) else None
+
+
+def learning_rate_at(optimizer, step: int) -> float:
+    """The rate the optimizer's schedule gives at ``step`` (its constant rate if it has none)."""
+    schedule = schedule_of(optimizer)
+    return float(np.asarray(schedule(step))) if schedule is not None else effective_learning_rate(optimizer)
 
 
 # --- utilities whose behaviour drifted -----------------------------------------

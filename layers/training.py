@@ -85,6 +85,11 @@ def _split(value, fraction):
     return value[:at], value[at:]
 
 
+def quick_epochs(recipe, fit: dict | None = None) -> int:
+    """The epochs the default tier trains: the quick version's own, else the seed's (``fit``'s)."""
+    return recipe.quick.epochs or (fit or recipe.fit)["epochs"]
+
+
 def _prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: float | None):
     """The seeded data, the compiled model and fit's keyword arguments of one recipe run."""
     entry = catalog.get(entry_id)
@@ -100,7 +105,7 @@ def _prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: f
     model = recipe.builder(settings.small) if recipe.builder else catalog.build(recipe.model_id, small=settings.small)
     model.compile(**recipe.compile())
     fit = dict(recipe.fit)
-    fit["epochs"] = epochs or settings.epochs or fit["epochs"]
+    fit["epochs"] = epochs or (quick_epochs(recipe) if quick else fit["epochs"])
     fit.update({k: v for k, v in data.items() if k not in ("x_test", "y_test")})
     if "validation_data" not in fit and "validation_split" not in fit:
         fit["validation_split"] = HOLDOUT
