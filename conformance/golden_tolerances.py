@@ -6,7 +6,7 @@ first loss, trained weights against what training moved them (never against thei
 a fit's history against each value (at least 1).
 
 Measured: ``python -m conformance.cpus measure`` on each baseline environment (tf215 for Keras 2,
-tf221 for Keras 3) writes fixtures/measurements/golden-<env>.json: the largest normalized error per
+tf221 for Keras 3) and on the oldest TensorFlow of each generation (tf212, tf216) writes fixtures/measurements/golden-<env>.json: the largest normalized error per
 entry and quantity under each emulated CPU.  The gate promises one verdict on x86-64 CPUs with AVX2
 or better, so the rule reads the emulations marked ``promised`` (AVX-512 native, AVX2, AVX2 without
 oneDNN's rewrites); the older CPUs measured there say why they are not promised.
@@ -29,19 +29,19 @@ FLOOR = 1e-6  # about 8 float32 ulps: a quantity identical on every measured CPU
 TOLERANCES = {
     "keras2": {
         "fit_weights": 0.2,  # worst 0.041 (attn.se_cnn.recipe, avx2, tf215) x4
-        "gradients": 0.0002,  # worst 4.4e-05 (attn.se_cnn, avx2-no-onednn, tf215) x4
+        "gradients": 0.0007,  # worst 0.00017 (attn.se_cnn, native, tf212) x4
         "history": 3e-06,  # worst 7.2e-07 (attn.se_cnn.recipe, avx2, tf215) x4
         "losses": 1e-06,  # worst 1.4e-07 x4 is below the floor
-        "outputs": 2e-06,  # worst 3.2e-07 (func.time_distributed_model, avx2, tf215) x4
+        "outputs": 2e-06,  # worst 3.2e-07 (seq.vgg_like, avx2, tf212) x4
         "schedule": 1e-06,  # worst 0 x4 is below the floor
-        "weights": 0.0005,  # worst 0.00011 (attn.se_cnn, avx2, tf215) x4
+        "weights": 0.0006,  # worst 0.00013 (attn.se_cnn, native, tf212) x4
     },
     "keras3": {
-        "fit_weights": 0.002,  # worst 0.00046 (attn.se_cnn.recipe, avx2-no-onednn, tf221) x4
-        "gradients": 0.0004,  # worst 8.7e-05 (attn.se_cnn, avx2, tf221) x4
-        "history": 1e-06,  # worst 1.2e-07 x4 is below the floor
+        "fit_weights": 0.05,  # worst 0.011 (attn.se_cnn.recipe, native, tf216) x4
+        "gradients": 0.0007,  # worst 0.00017 (attn.se_cnn, avx2, tf216) x4
+        "history": 7e-06,  # worst 1.7e-06 (attn.se_cnn.recipe, native, tf216) x4
         "losses": 1e-06,  # worst 1.4e-07 x4 is below the floor
-        "outputs": 2e-06,  # worst 3.2e-07 (func.time_distributed_model, avx2, tf221) x4
+        "outputs": 2e-06,  # worst 3.4e-07 (func.layer_nodes, avx2, tf216) x4
         "schedule": 1e-06,  # worst 0 x4 is below the floor
         "weights": 0.0008,  # worst 0.00018 (attn.se_cnn, avx2, tf221) x4
     },
