@@ -47,6 +47,9 @@ def _row(check, keras, outcome="ok", reason="", value=None):
     return Expected(check=check, keras=keras, outcome=outcome, reason=reason, value=value)
 
 
+# What Keras 2.12's legacy SGD keeps of SGD(lr=0.01, decay=1e-6, momentum=0.9, nesterov=True).
+_LEGACY_SGD = {"class": "SGD", "learning_rate": 0.01, "decay": 1e-06, "momentum": 0.9, "nesterov": True}
+
 TABLE: tuple[Expected, ...] = (
     # --- seed 000 ----------------------------------------------------------------------------
     _row("as_written:rnn.attention_lstm.mnist_recipe", KERAS2, "InvalidArgumentError: Graph execution error",
@@ -64,15 +67,15 @@ TABLE: tuple[Expected, ...] = (
          "the Sequential holds the seed's layer, which fails at construction"),
     _row("as_written:attn.keras_attention", KERAS2, "ValueError: Exception encountered when calling layer",
          "Keras 2 rejects a rank-2 query of width 32 against a value of width 30"),
-    _row("as_written:attn.keras_attention", KERAS3, "ok",
+    _row("as_written:attn.keras_attention", KERAS3, "ok", value={"attention": {"shape": (None, 30), "dtype": "float32"}, "model": {"outputs": [(None, 1)], "parameters": 6815}}, reason=
          "Keras 3 accepts rank-2 query and value of different widths (output (None, 30)): the drift "
          "this gate exists to show"),
     # --- seed 002 ----------------------------------------------------------------------------
-    _row("as_written:attn.se_layer", KERAS2, "ok",
+    _row("as_written:attn.se_layer", KERAS2, "ok", value=True, reason=
          "TF 2.15 saves a subclassed Model without get_config to .keras"),
     _row("as_written:attn.se_layer", KERAS3, "NotImplementedError: Object SeedSELayer was created by passing",
          "Keras 3 needs get_config for a layer whose constructor takes arguments"),
-    _row("as_written:attn.se_cnn.recipe", KERAS2, "ok", "fit_generator still exists (deprecated) in Keras 2"),
+    _row("as_written:attn.se_cnn.recipe", KERAS2, "ok", value={"epochs": 1, "metrics": ["accuracy", "loss"]}, reason="fit_generator still exists (deprecated) in Keras 2"),
     _row("as_written:attn.se_cnn.recipe", KERAS3, "AttributeError: has no attribute 'fit_generator'",
          "Keras 3 removed fit_generator"),
     # --- seed 003 ----------------------------------------------------------------------------
@@ -95,48 +98,48 @@ TABLE: tuple[Expected, ...] = (
     # --- seed 004 ----------------------------------------------------------------------------
     _row("as_written:seq.from_list", ANY, "TypeError: got multiple values for argument 'units'",
          "Dense(32, units=784) gives units twice"),
-    _row("as_written:seq.add", ANY, "ok", "input_shape= on the first layer still works (deprecated in Keras 3)"),
-    _row("as_written:seq.input_shape_forms[input_shape]", ANY, "ok", "input_shape= still works"),
-    _row("as_written:seq.input_shape_forms[input_dim]", ANY, "ok", "input_dim= on Dense still works"),
-    _row("as_written:seq.input_shape_forms[batch_size]", KERAS2, "ok", "Keras 2 layers take batch_size="),
+    _row("as_written:seq.add", ANY, "ok", value={"outputs": [(None, 32)], "parameters": 25120}, reason="input_shape= on the first layer still works (deprecated in Keras 3)"),
+    _row("as_written:seq.input_shape_forms[input_shape]", ANY, "ok", value={"outputs": [(None, 32)], "parameters": 25120}, reason="input_shape= still works"),
+    _row("as_written:seq.input_shape_forms[input_dim]", ANY, "ok", value={"outputs": [(None, 32)], "parameters": 25120}, reason="input_dim= on Dense still works"),
+    _row("as_written:seq.input_shape_forms[batch_size]", KERAS2, "ok", value={"outputs": [(32, 6, 32)], "parameters": 288}, reason="Keras 2 layers take batch_size="),
     _row("as_written:seq.input_shape_forms[batch_size]", KERAS3, "ValueError: Unrecognized keyword arguments passed to Dense.*batch_size",
          "Keras 3 layers no longer take batch_size=; keras.Input(batch_size=) does"),
-    _row("as_written:seq.input_shape_forms[input_dim_and_input_length]", KERAS2, "ok",
+    _row("as_written:seq.input_shape_forms[input_dim_and_input_length]", KERAS2, "ok", value={"outputs": [(None, 32)], "parameters": 12416}, reason=
          "Keras 2 recurrent layers take input_dim= and input_length="),
     _row("as_written:seq.input_shape_forms[input_dim_and_input_length]", KERAS3,
          "ValueError: Unrecognized keyword arguments passed to LSTM.*input_length",
          "Keras 3 recurrent layers no longer take input_length="),
-    _row("as_written:seq.compile_forms", KERAS2, "ok", "keras.backend.mean exists in Keras 2"),
+    _row("as_written:seq.compile_forms", KERAS2, "ok", value={"epochs": 1, "metrics": ["accuracy", "loss", "seed_mean_pred"]}, reason="keras.backend.mean exists in Keras 2"),
     _row("as_written:seq.compile_forms", KERAS3, "AttributeError: module 'keras.backend' has no attribute 'mean'",
          "Keras 3 moved backend math to keras.ops"),
-    _row("as_written:seq.mlp_softmax", KERAS212, "ok", "Keras 2.12's SGD hands lr= and decay= to the legacy optimizer, which honours both"),
+    _row("as_written:seq.mlp_softmax", KERAS212, "ok", value=_LEGACY_SGD, reason="Keras 2.12's SGD hands lr= and decay= to the legacy optimizer, which honours both"),
     _row("as_written:seq.mlp_softmax", KERAS213_2, "ValueError: decay is deprecated in the new (TF-)?Keras optimizer",
          "TF 2.13+ optimizers reject decay= (tf_keras says \"TF-Keras\"; lr= alone is silently ignored, see fact:optimizer.lr_keyword)"),
     _row("as_written:seq.mlp_softmax", KERAS3, "ValueError: Argument\\(s\\) not recognized: \\{'lr'",
          "Keras 3 rejects lr="),
-    _row("as_written:seq.vgg_like", KERAS212, "ok", "Keras 2.12's SGD hands lr= and decay= to the legacy optimizer, which honours both"),
+    _row("as_written:seq.vgg_like", KERAS212, "ok", value=_LEGACY_SGD, reason="Keras 2.12's SGD hands lr= and decay= to the legacy optimizer, which honours both"),
     _row("as_written:seq.vgg_like", KERAS213_2, "ValueError: decay is deprecated in the new (TF-)?Keras optimizer",
          "the same SGD(lr=, decay=) as seq.mlp_softmax"),
     _row("as_written:seq.vgg_like", KERAS3, "ValueError: Argument\\(s\\) not recognized: \\{'lr'",
          "the same SGD(lr=, decay=) as seq.mlp_softmax"),
-    _row("as_written:util.to_categorical", KERAS2, "ok", "Keras 2 takes dtype="),
+    _row("as_written:util.to_categorical", KERAS2, "ok", value={"shape": (3, 4), "dtype": "float32"}, reason="Keras 2 takes dtype="),
     _row("as_written:util.to_categorical", KERAS3, "TypeError: got an unexpected keyword argument 'dtype'",
          "Keras 3 dropped the dtype= argument"),
-    _row("as_written:func.time_distributed_dense", ANY, "ok", "input_shape= on the wrapper still works"),
-    _row("as_written:func.vqa", ANY, "ok", "Embedding(input_length=) is accepted (deprecated in Keras 3)"),
-    _row("as_written:func.multi_io[embedding_input_length]", ANY, "ok",
+    _row("as_written:func.time_distributed_dense", ANY, "ok", value={"outputs": [(None, 10, 8)], "parameters": 136}, reason="input_shape= on the wrapper still works"),
+    _row("as_written:func.vqa", ANY, "ok", value={"outputs": [(None, 100, 512)], "parameters": 5120000}, reason="Embedding(input_length=) is accepted (deprecated in Keras 3)"),
+    _row("as_written:func.multi_io[embedding_input_length]", ANY, "ok", value={"outputs": [(None, 100, 512)], "parameters": 5120000}, reason=
          "Embedding(input_length=) is accepted (deprecated in Keras 3)"),
-    _row("as_written:func.multi_io[list_loss_weights]", KERAS2, "ok",
+    _row("as_written:func.multi_io[list_loss_weights]", KERAS2, "ok", value={"epochs": 1, "metrics": ["aux_output_loss", "loss", "main_output_loss"]}, reason=
          "one loss for two outputs with a list of two loss_weights"),
     _row("as_written:func.multi_io[list_loss_weights]", KERAS3,
          "ValueError: `loss_weights` must match the number of losses, got 1 losses and 2 weights",
          "Keras 3.15 no longer broadcasts a single loss over the outputs when loss_weights is a list"),
-    _row("as_written:func.layer_nodes[output_on_multi_node_layer]", ANY, "ok",
+    _row("as_written:func.layer_nodes[output_on_multi_node_layer]", ANY, "ok", value={"shape": (None, 32), "dtype": "float32"}, reason=
          "the seed says .output raises on a multi-node layer; both generations return node 0's output"),
-    _row("as_written:func.layer_nodes[get_output_at]", KERAS2, "ok", "Keras 2 has get_output_at"),
+    _row("as_written:func.layer_nodes[get_output_at]", KERAS2, "ok", value=True, reason="Keras 2 has get_output_at"),
     _row("as_written:func.layer_nodes[get_output_at]", KERAS3, "AttributeError: has no attribute 'get_output_at'",
          "Keras 3 removed get_output_at"),
-    _row("as_written:func.layer_node_shapes[input_shape_after_one_call]", KERAS2, "ok", "input_shape is defined"),
+    _row("as_written:func.layer_node_shapes[input_shape_after_one_call]", KERAS2, "ok", value=[None, 32, 32, 3], reason="input_shape is defined"),
     _row("as_written:func.layer_node_shapes[input_shape_after_one_call]", KERAS3,
          "AttributeError: has no attribute 'input_shape'", "Keras 3 removed Layer.input_shape"),
     _row("as_written:func.layer_node_shapes[input_shape_after_two_calls]", KERAS2,
@@ -144,7 +147,7 @@ TABLE: tuple[Expected, ...] = (
          "as the seed says: ill-defined after calls with different shapes"),
     _row("as_written:func.layer_node_shapes[input_shape_after_two_calls]", KERAS3,
          "AttributeError: has no attribute 'input_shape'", "Keras 3 removed Layer.input_shape"),
-    _row("as_written:func.layer_node_shapes[get_input_shape_at]", KERAS2, "ok", "Keras 2 has get_input_shape_at"),
+    _row("as_written:func.layer_node_shapes[get_input_shape_at]", KERAS2, "ok", value=[[None, 32, 32, 3], [None, 64, 64, 3]], reason="Keras 2 has get_input_shape_at"),
     _row("as_written:func.layer_node_shapes[get_input_shape_at]", KERAS3,
          "AttributeError: has no attribute 'get_input_shape_at'", "Keras 3 removed get_input_shape_at"),
     # --- API facts the seeds rely on ------------------------------------------------------------

@@ -1,8 +1,8 @@
 """What each seed's literal code does on this version, against the expected-differences table.
 
-Every ``as_written`` reproduction of the catalogue runs here; its outcome (ran,
-or the exception class and the first line of its message) must match the row of
-conformance/expectations.py for this Keras version.  A changed outcome fails, and
+Every ``as_written`` reproduction of the catalogue runs here; its outcome (ran, with what it
+returned described by conformance/observed.py, or the exception class and its message) must match
+the row of conformance/expectations.py for this Keras version.  A changed outcome fails, and
 so does an expected difference that stops happening.
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ import warnings
 import pytest
 
 from conformance import expect
-from conformance.expectations import check_ids, expected, outcome_matches, outcome_of
+from conformance.expectations import TABLE, check_ids, expected, outcome_matches, outcome_of
+from conformance.observed import describe
 from layers import catalog
 
 pytestmark = pytest.mark.as_written
@@ -45,9 +46,18 @@ def assert_outcome(entry_id: str, check: str, observed: str, value=None, record=
 def test_as_written_outcome_is_the_expected_one(entry_id, variant, reproduction, record_property):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the seeds' deprecated spellings warn by design
-        observed, _ = outcome_of(reproduction)
-    assert_outcome(entry_id, check_id(entry_id, variant), observed,
+        observed, value = outcome_of(reproduction)
+    value = describe(value) if observed == "ok" else None
+    record_property("value", value)
+    assert_outcome(entry_id, check_id(entry_id, variant), observed, value,
                    record=lambda key, value: record_property(key, value))
+
+
+def test_every_ok_row_states_what_the_code_returns():
+    """An "ok" row that states no value would pass whatever the literal code returned."""
+    vague = [f"{row.check} (Keras {row.keras})" for row in TABLE
+             if row.check.startswith("as_written:") and row.outcome == "ok" and row.value is None]
+    assert not vague, f"as-written rows that accept any value: {vague}"
 
 
 def test_every_as_written_row_names_a_catalogue_reproduction():
@@ -68,3 +78,11 @@ def test_every_row_covers_both_generations():
         for version in ("2.12.0", "2.13.0", "2.15.0", "3.15.1"):
             assert expected(check, version) is not None, f"{check}: no row for Keras {version}"
 
+
+
+def test_a_different_value_fails_its_row():
+    """The value comparison sees: seq.add's model with one unit more is not the row's model."""
+    row = expected("as_written:seq.add")
+    changed = {**row.value, "parameters": row.value["parameters"] + 1}
+    with pytest.raises(AssertionError, match="expected value"):
+        assert_outcome("seq.add", "as_written:seq.add", "ok", changed)

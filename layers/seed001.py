@@ -86,7 +86,7 @@ def _as_written_keras_attention():
     output1 = keras.layers.LSTM(32)(input1)
     attention = keras.layers.Attention()([output1, input2])
     output2 = keras.layers.Dense(1, activation="sigmoid")(attention)
-    return keras.Model(inputs=[input1, input2], outputs=output2)
+    return {"attention": attention, "model": keras.Model(inputs=[input1, input2], outputs=output2)}
 
 
 def rank2_attention_mixes_batch(width=4, batch=3, seed=0):
