@@ -71,6 +71,17 @@ OUT_OF_SCOPE = {
 }
 
 
+# What an emulation cannot imitate, and the checks it leaves to real CPUs of that kind.  TensorFlow
+# decides whether to hand bfloat16 to oneDNN from the real CPUID (this one has AVX512_BF16); oneDNN
+# capped at AVX2 then has no bfloat16 kernel and aborts the process.  A real AVX2 CPU is never handed
+# them (issue 14's AMD EPYC passed every mixed_bfloat16 parity case).
+NOT_EMULATED = {
+    "avx2": (["-k", "not cpu_mixed_bfloat16"],
+             "mixed_bfloat16 parity: TensorFlow routes bfloat16 to oneDNN by the real CPUID, and oneDNN "
+             "capped at AVX2 aborts; a real AVX2 CPU runs them unrouted"),
+}
+
+
 def cpu_description() -> dict:
     flags = []
     try:
@@ -118,14 +129,17 @@ def measure(env_name: str, modules: list[str]) -> pathlib.Path:
     return path
 
 
-def run_gate(env_name: str, pytest_args: list[str], everything: bool = False) -> int:
+def run_gate(env_name: str, pytest_args: list[str], everything: bool = False, only=None) -> int:
     """The gate's default tier once per emulation; reports in reports/<env>-cpu-<emulation>/."""
     failed = []
-    chosen = emulations(everything)
+    chosen = {name: e for name, e in emulations(everything or bool(only)).items() if not only or name in only}
     for name, emulation in chosen.items():
         print(f"\ncpus: the gate as a {name} CPU: {emulation or 'no switches'}", flush=True)
+        left_out, why = NOT_EMULATED.get(name, ([], ""))
+        if left_out:
+            print(f"cpus: not emulated here ({' '.join(left_out)}): {why}", flush=True)
         code = subprocess.call([sys.executable, "-m", "conformance.gate", "--env", f"{env_name}-cpu-{name}",
-                                *pytest_args], env=_child_env(emulation), cwd=ROOT)
+                                *left_out, *pytest_args], env=_child_env(emulation), cwd=ROOT)
         if code:
             failed.append(name)
     print(f"\ncpus: {len(chosen) - len(failed)} of {len(chosen)} emulated CPUs pass"
@@ -138,6 +152,8 @@ def main(argv=None) -> int:
     parser.add_argument("command", choices=("measure", "run", "list"))
     parser.add_argument("--env", default=os.environ.get("GATE_ENV", "local"))
     parser.add_argument("--all", action="store_true", help="also the CPUs older than AVX2 (not promised)")
+    parser.add_argument("--only", nargs="+", choices=sorted(emulations(everything=True)), metavar="CPU",
+                        help="only these emulations (run)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "list":
         print(json.dumps(emulations(everything=True), indent=1))
@@ -145,7 +161,7 @@ def main(argv=None) -> int:
     if args.command == "measure":
         print(f"wrote {measure(args.env, ['conformance.golden', 'conformance.golden_fit'])}")
         return 0
-    return run_gate(args.env, rest, everything=args.all)
+    return run_gate(args.env, rest, everything=args.all, only=args.only)
 
 
 if __name__ == "__main__":
