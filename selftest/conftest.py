@@ -7,6 +7,7 @@ from reporting import results
 from selftest.run import ROOT
 
 DETECTIONS: list[dict] = []
+ARGUMENTS: list[dict] = []  # the argument meta-test's table (selftest/test_arguments.py)
 TIMED_RUNS: list[str] = []  # report folders under reports/ of default-tier runs, for the timing table
 
 
@@ -20,6 +21,13 @@ def pytest_terminal_summary(terminalreporter):
         for line in lines:
             terminalreporter.write_line(line)
         (ROOT / "reports" / "selftest" / "timing.txt").write_text("\n".join(lines) + "\n")
+    if ARGUMENTS:
+        terminalreporter.section("the argument meta-test: which check sees each changed argument")
+        for row in sorted(ARGUMENTS, key=lambda r: (r["recipe"], r["argument"])):
+            terminalreporter.write_line(f"{row['recipe']:32} {row['argument']:52} {row['change']:32} {row['seen_by']}")
+        out = ROOT / "reports" / "selftest" / "arguments.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(ARGUMENTS, indent=1))
     if not DETECTIONS:
         return
     rows = sorted(DETECTIONS, key=lambda d: d["injection"])

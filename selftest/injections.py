@@ -234,6 +234,43 @@ def _conv_kernel_flipped(p):
     p.set(keras.layers.Conv2D, "convolution_op", convolution_op)
 
 
+def _relu_gradient_doubled(p):
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import nn
+
+    original = nn.relu
+
+    @tf.custom_gradient
+    def relu_scaled_backward(x):
+        def gradient(upstream):
+            return 2.0 * upstream * tf.cast(x > 0, upstream.dtype)  # the forward pass is untouched
+        return original(x), gradient
+
+    p.set(nn, "relu", relu_scaled_backward)
+
+
+def _batch_norm_momentum(p):
+    import keras
+
+    def change(layer):
+        if layer.momentum == 0.99:  # the default
+            layer.momentum = 0.9
+
+    p.before(keras.layers.BatchNormalization, "build", change)
+
+
+def _rmsprop_default_rho(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.RMSprop, lambda kwargs: kwargs.setdefault("rho", 0.8))
+
+
+def _sgd_nesterov_ignored(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.SGD, lambda kwargs: kwargs.update(nesterov=False))
+
+
 INJECTIONS = (
     Injection("softmax_over_wrong_axis", "activations", "softmax normalises over the batch axis",
               _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
@@ -270,6 +307,15 @@ INJECTIONS = (
               (("func.time_distributed_model", "equals the inner model on that step"),)),
     Injection("embedding_lookup_off_by_one", "embeddings", "Embedding looks up row i+1 for token i",
               _embedding_off_by_one, GOLDEN, (("func.multi_io", "golden: forward output"),)),
+    Injection("relu_gradient_doubled", "activations", "relu's gradient is doubled (its forward pass is not)",
+              _relu_gradient_doubled, GOLDEN, (("seq.mlp_binary", "golden: gradients at step 0"),)),
+    Injection("batch_norm_momentum_default", "normalization", "BatchNormalization's default momentum "
+              "0.99 becomes 0.9 (only the moving statistics see it)", _batch_norm_momentum, GOLDEN,
+              (("attn.se_cnn", "golden: weights after training"),)),
+    Injection("rmsprop_default_rho", "optimizers", "RMSprop's default rho 0.9 becomes 0.8",
+              _rmsprop_default_rho, GOLDEN, (("seq.mlp_binary", "golden fit"),)),
+    Injection("sgd_nesterov_ignored", "optimizers", "SGD(nesterov=True) runs plain momentum",
+              _sgd_nesterov_ignored, GOLDEN, (("seq.mlp_softmax", "golden fit"),)),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
               _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: loss per step"),)),
 )
