@@ -157,7 +157,10 @@ def trajectory(entry_id: str) -> dict:
         with tf.GradientTape() as tape:
             predictions = as_list(model(x, training=training))
             loss = tf.add_n([tf.reduce_mean(tf.square(p - t)) for p, t in zip(predictions, targets)])
-        gradients = tape.gradient(loss, model.trainable_variables)
+        # A variable the loss does not reach (a bias a broken layer never adds) has a zero gradient:
+        # the comparison then names it, instead of the run failing before anything is compared.
+        gradients = [tf.zeros_like(v) if g is None else g
+                     for g, v in zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)]
         if step == 0:
             gradients_at_start = [_dense(g) for g in gradients]
             squared_norm = sum(float(np.sum(np.square(g, dtype="float64"))) for g in gradients_at_start)
