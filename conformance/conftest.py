@@ -41,6 +41,7 @@ SHARED_CACHES = {
     "test_path_matches_the_cpu_reference": "parity",  # the entry's float32 reference (<entry>-<path>)
     # the entry's artifacts, written once into one folder for its four formats (<entry>-<format>)
     "test_this_version_writes_every_format": "written",
+    "test_what_this_version_wrote_reads_back": "written",
 }
 
 

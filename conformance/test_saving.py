@@ -1,4 +1,5 @@
-"""Saved models across versions: what this version writes, and whether it reads the golden artifacts.
+"""Saved models across versions: what this version writes, whether it reads that back, and whether it
+reads the golden artifacts.
 
 Every model entry (small configuration, NumPy-drawn weights) is written here in every format into
 reports/<env>/artifacts/, which the live grid (conformance/grid.py) loads from every other
@@ -64,10 +65,26 @@ def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_propert
     if cell["state"] == "not written":
         pytest.skip(f"{writer} could not write {fmt} (fixtures/saved/{writer}/{entry_id}/written.json): "
                     f"{cell['detail']}")
-    observed = {"matches": "ok", "fails": cell.get("detail", ""),
-                "differs": f"OutputsDiffer: largest error {cell.get('max_error')} ({cell.get('detail', '')})"}[
-        cell["state"]]
-    _judge(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs", observed)
+    _judge(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs",
+           _observed(cell))
+
+
+@pytest.mark.parametrize("fmt", compat.SAVE_FORMATS)
+@pytest.mark.parametrize("entry_id", saving.MODELS)
+def test_what_this_version_wrote_reads_back(entry_id, fmt, written, record_property):
+    """Every artifact this version wrote loads here again and gives the outputs it was written with."""
+    if written(entry_id)[fmt] != "ok":
+        pytest.skip(f"not written ({written(entry_id)[fmt]}); the write check judges that")
+    cell = saving.read_artifact(ARTIFACTS, entry_id, fmt)
+    record_property("readback", cell)
+    _judge(entry_id, f"readback:{fmt}:{entry_id}", f"reads back its own {fmt} and matches its outputs",
+           _observed(cell))
+
+
+def _observed(cell: dict) -> str:
+    """A grid cell as an outcome a row can match: ok, the exception, or OutputsDiffer and the error."""
+    return {"matches": "ok", "fails": cell.get("detail", ""),
+            "differs": f"OutputsDiffer: largest error {cell.get('max_error')} ({cell.get('detail', '')})"}[cell["state"]]
 
 
 def test_expectation_model_lists_describe_the_models():

@@ -14,6 +14,7 @@ STRUCTURAL = ["-m", "summary or shapes or documented or nodes"]
 GOLDEN = ["conformance/test_golden.py"]
 API_FACTS = ["conformance/test_api_facts.py"]
 MASKS = ["conformance/test_shapes.py", "-k", "padding or masked"]
+READ_BACK = ["conformance/test_saving.py", "-k", "reads_back"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,6 +272,19 @@ def _sgd_nesterov_ignored(p):
     p.wrap_init(keras.optimizers.SGD, lambda kwargs: kwargs.update(nesterov=False))
 
 
+def _dense_bias_not_restored(p):
+    import keras
+
+    original = keras.layers.Dense.load_own_variables
+
+    def load_own_variables(self, store):
+        original(self, store)
+        if self.bias is not None:
+            self.bias.assign(keras.ops.zeros_like(self.bias))  # the stored bias is read, then dropped
+
+    p.set(keras.layers.Dense, "load_own_variables", load_own_variables)
+
+
 INJECTIONS = (
     Injection("softmax_over_wrong_axis", "activations", "softmax normalises over the batch axis",
               _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
@@ -316,6 +330,9 @@ INJECTIONS = (
               _rmsprop_default_rho, GOLDEN, (("seq.mlp_binary", "golden fit"),)),
     Injection("sgd_nesterov_ignored", "optimizers", "SGD(nesterov=True) runs plain momentum",
               _sgd_nesterov_ignored, GOLDEN, (("seq.mlp_softmax", "golden fit"),)),
+    Injection("dense_bias_not_restored", "saving", "loading a .keras file or weights leaves Dense's bias at zero",
+              _dense_bias_not_restored, READ_BACK, (("seq.mlp_binary", "reads back its own keras"),
+                                                    ("seq.mlp_binary", "reads back its own weights"))),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
               _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: loss per step"),)),
 )
