@@ -1,8 +1,10 @@
 """Layer nodes: the version-neutral successor of get_output_at / get_input_shape_at.
 
-Every shared layer the catalogue declares (``Entry.shared``) is checked through
-``layers.compat``: node count, which tensor each call received and returned,
-shapes per node, and that the calls share one set of variables.  Each version's
+Every shared layer the catalogue declares (``Entry.shared``) is checked through the public API users
+call (``.input``, ``.output``, and Keras 2's get_input_at/get_output_at) and through
+``layers.compat``'s accessor (which reads the node list where nothing public exists): node count,
+which tensor each call received and returned, shapes per node, and that the calls share one set of
+variables.  Each version's
 native behaviour (get_output_at, .output, .input_shape) is pinned in
 test_as_written.py and test_api_facts.py.
 """
@@ -40,6 +42,35 @@ def test_node_count_tensors_and_shapes(entry, shared, built):
                      compat.node_input_shape(layer, node))
         expect.equal(entry.id, f"{shared.name}: node {call} output shape", shared.output_shapes[call],
                      compat.node_output_shape(layer, node))
+
+
+@pytest.mark.parametrize("entry,shared", SHARED, ids=SHARED_IDS)
+def test_the_public_node_api_gives_each_calls_tensors(entry, shared, built):
+    """What users call: ``layer.input`` and ``layer.output`` are the first call's tensors on every
+    version, and where a per-call public accessor exists (Keras 2's get_input_at/get_output_at) call i
+    gives call i's.  Judged against the model's own inputs and outputs, not against the accessor the
+    gate itself uses (compat.node_input/node_output, which read the node list where nothing public
+    exists)."""
+    model = built(entry.id)
+    layer = _layer(model, shared.name)
+    if isinstance(layer, compat.keras.Model):
+        # A nested model's first node is its own construction: .input is its own Input.
+        expect.true(entry.id, f"{shared.name}: public .input of a nested model is its own Input",
+                    layer.input is layer.inputs[0], "is not the nested model's own input")
+    else:
+        expect.true(entry.id, f"{shared.name}: public .input is the first call's input",
+                    layer.input is model.inputs[shared.inputs[0]], f"is not model input {shared.inputs[0]}")
+    if shared.outputs is not None and not isinstance(layer, compat.keras.Model):
+        expect.true(entry.id, f"{shared.name}: public .output is the first call's output",
+                    layer.output is model.outputs[shared.outputs[0]], f"is not model output {shared.outputs[0]}")
+    per_call = compat.public_node_tensors(layer)
+    for call, node in enumerate(compat.model_node_indices(model, layer) if per_call is not None else []):
+        given_input, given_output = per_call[node]
+        expect.true(entry.id, f"{shared.name}: public get_input_at({node})", given_input is
+                    model.inputs[shared.inputs[call]], f"is not model input {shared.inputs[call]}")
+        if shared.outputs is not None:
+            expect.true(entry.id, f"{shared.name}: public get_output_at({node})", given_output is
+                        model.outputs[shared.outputs[call]], f"is not model output {shared.outputs[call]}")
 
 
 @pytest.mark.parametrize("entry,shared", SHARED, ids=SHARED_IDS)

@@ -134,6 +134,15 @@ def node_input(layer, index: int):
     return layer.get_input_at(index)
 
 
+def public_node_tensors(layer) -> list[tuple] | None:
+    """(input, output) of every call through the public per-call accessors (Keras 2's get_input_at
+    and get_output_at); None on Keras 3, which has no public accessor for a call after the first:
+    there only ``layer.input`` and ``layer.output`` (the first call's) are public."""
+    if not hasattr(layer, "get_output_at"):
+        return None
+    return [(layer.get_input_at(i), layer.get_output_at(i)) for i in range(node_count(layer))]
+
+
 def shape_of(tensor) -> tuple:
     """A plain tuple shape with None for unknown dimensions."""
     shape = tensor.shape

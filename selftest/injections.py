@@ -309,7 +309,7 @@ INJECTIONS = (
     Injection("summary_miscounts_parameters", "model summary", "summary() reports one parameter too many",
               _summary_miscounts, STRUCTURAL, (("seq.mlp_binary", "raw summary text"),)),
     Injection("node_accessor_wrong_node", "layer nodes", "the node accessor behind .output returns the "
-              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "node 0 input"),)),
+              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "public .input"),)),
     Injection("adam_default_learning_rate", "optimizers", "Adam's default learning rate 1e-3 becomes 1e-2",
               _adam_default_rate, API_FACTS, (("seq.compile_forms", "default learning rates"),)),
     Injection("to_categorical_dtype", "utilities", "to_categorical returns int64",
