@@ -2,25 +2,27 @@
 
 Weights are drawn by NumPy from a fixed seed, scaled by each kernel's fan-in so that outputs and
 gradients sit in a live range (never saturated: ``liveness`` is checked on every baseline), and
-assigned with set_weights.  Inputs and targets are NumPy draws too.  The model runs in training
-mode when it holds a BatchNormalization (so the moving statistics move and are compared), in
-inference mode otherwise; stochastic layers (Dropout) have their rate set to 0, since their random
-masks are Keras's RNG, not a contract.  The loss is a mean squared error and plain SGD takes STEPS
-steps (its rate set per model, see LOSS_DROP): its update is linear in the gradient, so rounding noise stays noise-sized (Adam divides a
-gradient by its own magnitude: a gradient that is zero in exact arithmetic, such as a bias feeding a
-BatchNormalization in training mode, becomes a step whose sign the CPU decides).  The recipes'
-own optimizers, Adam included, are run by the golden fits (conformance/golden_fit.py).
+assigned with set_weights. Inputs and targets are NumPy draws too. The model runs in training mode
+when it holds a BatchNormalization (so the moving statistics move and are compared), in inference
+mode otherwise. The forward output before training is computed with the real dropout rates
+(inference must ignore them); for the steps, stochastic layers (Dropout) have their rate set to 0,
+since their random masks are Keras's RNG, not a contract. The loss is a mean squared error and plain
+SGD takes STEPS steps (its rate set per model, see LOSS_DROP): its update is linear in the gradient,
+so rounding noise stays noise-sized (Adam divides a gradient by its own magnitude: a gradient that
+is zero in exact arithmetic, such as a bias feeding a BatchNormalization in training mode, becomes a
+step whose sign the CPU decides). The recipes' own optimizers, Adam included, are run by the golden
+fits (conformance/golden_fit.py).
 
-Stored and compared: the forward output before training, the gradients at step 0 (so a
-backward pass off by a constant factor shows even where an optimizer normalises it away), the loss per step, the starting weights and the weights after (trainable and moving
-statistics).  Trained weights are judged relative to what training moved them
-(``stored - start``), forward quantities relative to their own magnitude; the tolerances and
-their provenance are in conformance/golden_tolerances.py.
+Stored and compared: the forward output before training, the gradients at step 0 (so a backward pass
+off by a constant factor shows even where an optimizer normalises it away), the loss per step, the
+starting weights and the weights after (trainable and moving statistics). Trained weights are judged
+relative to what training moved them (``stored - start``), forward quantities relative to their own
+magnitude; the tolerances and their provenance are in conformance/golden_tolerances.py.
 
-There is one baseline per Keras generation (fixtures/golden/keras2, keras3), written once by
-TF 2.15 and TF 2.21, against which every version of that generation is compared tightly: a
-difference between generations is then a fact about two committed files, never a row that
-accepts any difference at run time.  test_golden checks the two baselines agree.
+There is one baseline per Keras generation (fixtures/golden/keras2, keras3), written once by TF 2.15
+and TF 2.21, against which every version of that generation is compared tightly: a difference
+between generations is then a fact about two committed files, never a row that accepts any
+difference at run time. test_golden checks the two baselines agree.
 
 Regenerate (only when a change is understood), from the baseline environments:
     .tox/tf215/bin/python -m conformance.golden --write      # Keras 2
@@ -126,10 +128,9 @@ def has_batch_norm(model) -> bool:
 
 
 def prepared_model(entry_id: str):
-    """The entry's small model with NumPy weights, quiet dropout: (model, starting weights)."""
+    """The entry's small model with NumPy weights: (model, starting weights)."""
     compat.reset_session(0)
     model = catalog.build(entry_id, small=True)
-    silence_stochastic_layers(model)
     start = numpy_weights(model)
     for variable, value in zip(canonical_variables(model), start):
         variable.assign(value)
@@ -148,7 +149,8 @@ def trajectory(entry_id: str) -> dict:
 
     model, start = prepared_model(entry_id)
     x = catalog.sample_input(entry_id, small=True, batch_size=BATCH, seed=7)
-    outputs = as_list(model(x, training=False))
+    outputs = as_list(model(x, training=False))  # with the real dropout rates: inference must ignore them
+    silence_stochastic_layers(model)  # the steps may run in training mode, where dropout draws masks
     rng = np.random.RandomState(11)
     targets = [rng.standard_normal(tuple(np.asarray(o).shape)).astype("float32") for o in outputs]
     training = has_batch_norm(model)
