@@ -40,7 +40,7 @@ def test_baselines_hold_no_stale_snapshots():
     import pathlib
     import re
 
-    wanted = {e.id for e in MODELS}
+    wanted = {e.id for e in catalog.entries()}  # configs snapshot layers and recipes too
     root = pathlib.Path(__file__).parent / "__snapshots__"
     for path in sorted(root.rglob("*.ambr")):
         stored = set(re.findall(r"^# name: \w+\[([^\]]+)\]", path.read_text(), flags=re.M))

@@ -15,6 +15,7 @@ GOLDEN = ["conformance/test_golden.py"]
 API_FACTS = ["conformance/test_api_facts.py"]
 MASKS = ["conformance/test_shapes.py", "-k", "padding or masked"]
 READ_BACK = ["conformance/test_saving.py", "-k", "reads_back"]
+CONFIGS = ["conformance/test_configs.py"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,6 +286,22 @@ def _dense_bias_not_restored(p):
     p.set(keras.layers.Dense, "load_own_variables", load_own_variables)
 
 
+def _dense_default_initializer(p):
+    import keras
+
+    def change(layer):
+        if type(layer.kernel_initializer).__name__ == "GlorotUniform":  # the default
+            layer.kernel_initializer = keras.initializers.get("he_normal")
+
+    p.before(keras.layers.Dense, "build", change)
+
+
+def _adam_default_epsilon(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.Adam, lambda kwargs: kwargs.setdefault("epsilon", 1e-6))
+
+
 INJECTIONS = (
     Injection("softmax_over_wrong_axis", "activations", "softmax normalises over the batch axis",
               _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
@@ -333,6 +350,10 @@ INJECTIONS = (
     Injection("dense_bias_not_restored", "saving", "loading a .keras file or weights leaves Dense's bias at zero",
               _dense_bias_not_restored, READ_BACK, (("seq.mlp_binary", "reads back its own keras"),
                                                     ("seq.mlp_binary", "reads back its own weights"))),
+    Injection("dense_default_initializer", "initializers", "Dense's default kernel initializer becomes he_normal",
+              _dense_default_initializer, CONFIGS, (("seq.mlp_binary", "layer configs"),)),
+    Injection("adam_default_epsilon", "optimizers", "Adam's default epsilon 1e-7 becomes 1e-6",
+              _adam_default_epsilon, CONFIGS, (("attn.dense_attention.recipe", "compile configs"),)),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
               _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: loss per step"),)),
 )
