@@ -355,7 +355,7 @@ INJECTIONS = (
     Injection("adam_default_epsilon", "optimizers", "Adam's default epsilon 1e-7 becomes 1e-6",
               _adam_default_epsilon, CONFIGS, (("attn.dense_attention.recipe", "compile configs"),)),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
-              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: loss per step"),)),
+              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: forward output"),)),
 )
 
 BY_NAME = {injection.name: injection for injection in INJECTIONS}
