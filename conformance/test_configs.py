@@ -1,8 +1,8 @@
 """Configs are evidence: every entry's layers and every recipe's compiled optimizer, loss and metrics,
 as normalized ``get_config()`` text (conformance/configs.py), against a snapshot per Keras generation
-(``__snapshots__/configs-keras2``, ``configs-keras3``, and ``configs-keras2.12``): a default that moves between versions shows as
+(``__snapshots__/configs-keras2``, ``configs-keras3``, ``configs-keras2.12`` and ``configs-tf_keras``): a default that moves between versions shows as
 a named field of a named layer.  Update with
-    tox -e tf215 -- conformance/test_configs.py --snapshot-update   (and the same on tf212 and tf221)
+    tox -e tf215 -- conformance/test_configs.py --snapshot-update   (and the same on tf212, tf221 and tf221-legacy)
 """
 from __future__ import annotations
 

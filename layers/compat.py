@@ -33,9 +33,10 @@ _KERAS_MINOR = tuple(int(part) for part in KERAS_VERSION.split(".")[:2])
 # Keras 2.12 pads summary() columns differently from 2.13-2.15 (same rows, same numbers): raw
 # summary text baselines are kept per layout (conformance/__snapshots__/<layout>/).
 SUMMARY_LAYOUT: str = "keras2.12" if _KERAS_MINOR < (2, 13) else GENERATION
-# Layer, optimizer and loss configs (conformance/test_configs.py): one baseline per generation, and
-# Keras 2.12 apart (its keras.optimizers.SGD is the legacy optimizer; its losses record no fn).
-CONFIG_LAYOUT: str = SUMMARY_LAYOUT
+# Layer, optimizer and loss configs (conformance/test_configs.py): one baseline per generation, with
+# Keras 2.12 apart (its keras.optimizers.SGD is the legacy optimizer; its losses record no fn) and
+# tf_keras apart (its InputLayer records optional=, its MultiHeadAttention the shapes it was built for).
+CONFIG_LAYOUT: str = "tf_keras" if keras.__name__ == "tf_keras" else SUMMARY_LAYOUT
 
 register = keras.utils.register_keras_serializable
 """Decorator that registers a custom layer for deserialization (both generations)."""
