@@ -28,13 +28,10 @@ MEASUREMENTS = ROOT / "fixtures" / "measurements"
 
 
 def _numpy_dispatch() -> list[str]:
-    import numpy
-
     try:
         from numpy._core import _multiarray_umath as umath  # NumPy 2
     except ImportError:  # NumPy 1.x
         from numpy.core import _multiarray_umath as umath
-    del numpy
     return list(umath.__cpu_dispatch__)
 
 

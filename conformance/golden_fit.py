@@ -65,16 +65,13 @@ def fit_arguments(recipe, data: dict, overrides: dict | None = None) -> dict:
     return fit
 
 
-def fit_run(entry_id: str, compile_overrides: dict | None = None, fit_overrides: dict | None = None,
-            model_hook=None) -> dict:
-    """One golden fit of a recipe; the overrides and hook exist for the argument meta-test."""
+def fit_run(entry_id: str, compile_overrides: dict | None = None, fit_overrides: dict | None = None) -> dict:
+    """One golden fit of a recipe; the overrides exist for the argument meta-test."""
     recipe = catalog.get(entry_id).recipe
     small = recipe.quick.small or recipe.small
     compat.reset_session(0)
     data = recipe.data(seed=0, scale=recipe.quick.scale, small=small)
     model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
-    if model_hook is not None:
-        model = model_hook(model) or model
     golden.silence_stochastic_layers(model)
     start = golden.numpy_weights(model)
     for variable, value in zip(golden.canonical_variables(model), start):
