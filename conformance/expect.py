@@ -37,3 +37,28 @@ def close(entry_id: str, check: str, expected, got, atol: float, rtol: float = 0
         f"{what} differs beyond atol={atol:g} rtol={rtol:g}: worst element {tuple(int(i) for i in worst)} "
         f"expected {expected[worst]:.9g}, got {got[worst]:.9g} (abs error {error[worst]:.3g}, "
         f"rel error {relative:.3g}); {int(np.sum(error > allowed))} of {error.size} elements differ"))
+
+
+JUDGED_KEY = "judged"  # the recorded value: the row's check, what was observed, the verdict
+
+
+def outcome(entry_id: str, check_id: str, what: str, observed: str, record=None, row_required: bool = False) -> str:
+    """Judge an observed outcome against the row of conformance/expectations.py for ``check_id``
+    (no row: the code must run) and return the verdict.  A different outcome fails, naming the row;
+    a reworded error passes, and the recorded verdict makes the report and the upgrade diff show it."""
+    from conformance import expectations
+
+    row = expectations.expected(check_id)
+    verdict = expectations.judge(row, observed)
+    if record is not None:
+        record(JUDGED_KEY, {"check": check_id, "observed": observed, "verdict": verdict}
+               | ({"pattern": row.outcome, "cause": list(row.cause)} if verdict == expectations.REWORDED else {}))
+    if row_required:
+        true(entry_id, check_id, row is not None,
+             f"no expectation recorded for this version; observed {observed!r}. Add a row to "
+             f"conformance/expectations.py")
+    wanted = f"{row.outcome!r} ({row.reason})" if row else "'ok'"
+    fix = f"update {row.describe()}" if row else f"add a row {check_id!r} to conformance/expectations.py"
+    true(entry_id, what, verdict != expectations.DIFFERS,
+         f"expected {wanted} but observed {observed!r}; if the change is understood, {fix}")
+    return verdict

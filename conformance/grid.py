@@ -3,7 +3,7 @@
     python -m conformance.grid --reports reports        # run with the reader environment's Python
 
 Reads reports/<writer>/artifacts/ for every writer (the gate's saving checks leave them there) and
-writes reports/<reader>/grid.json: per writer and format one cell, the worst over GRID_MODELS
+writes reports/<reader>/grid.json: per writer and format one cell, the worst over the grid models
 (fails > differs > expected difference > not written > matches), with the exception or the largest error.  The matrix
 runs it for every environment after the gate (tox -e grid); reports/index.html draws the grid.
 """
@@ -16,33 +16,41 @@ import pathlib
 import sys
 import warnings
 
-# The custom layers (ProbAttention with masks, SelfAttentionLayer with sublayers, AttentionLayer
-# after an LSTM) and a multi-input multi-output model: where the golden artifacts break, these break
-# first.  Four models keep the grid at about a minute per reader (12 writers x 4 formats x 4 models).
-GRID_MODELS = ("attn.prob_attention_model", "attn.self_attention_seq", "rnn.attention_lstm", "func.multi_io")
+
+
+def grid_models() -> list[str]:
+    """The golden models (whose cross-version behaviour the expectation rows record) that together
+    hold every layer type of the catalogue's models: conformance/coverage.py's cover (10 models)."""
+    from conformance import coverage, saving
+
+    return coverage.cover(candidates=saving.golden_models())
+
+
 SEVERITY = {"matches": 0, "not written": 1, "expected difference": 2, "differs": 3, "fails": 4}
 
 
 def _judged(result: dict, baseline: str, fmt: str, entry_id: str) -> dict:
     """A failed or differing load that the expected-differences table records for the golden
     artifacts of the writer's generation (load:<tf215|tf216>:<format>:<id>) is an expected difference."""
-    from conformance.expectations import expected, outcome_matches
+    from conformance.expectations import AS_EXPECTED, REWORDED, expected, judge
 
     if result["state"] not in ("fails", "differs"):
         return result
     row = expected(f"load:{baseline}:{fmt}:{entry_id}")
     observed = result.get("detail", "") if result["state"] == "fails" else "OutputsDiffer"
-    if row is not None and row.outcome != "ok" and outcome_matches(row.outcome, observed):
-        return dict(result, state="expected difference", reason=row.reason)
+    verdict = judge(row, observed) if row is not None and row.outcome != "ok" else None
+    if verdict in (AS_EXPECTED, REWORDED):
+        reason = row.reason + (" (the message is reworded)" if verdict == REWORDED else "")
+        return dict(result, state="expected difference", reason=reason)
     return result
 
 
-def cell(folder: pathlib.Path, fmt: str) -> dict:
+def cell(folder: pathlib.Path, fmt: str, models: list[str]) -> dict:
     from conformance import saving
 
     writer = json.loads((folder / "manifest.json").read_text())["environment"]
     baseline = saving.GOLDEN_WRITERS[0] if writer["keras_generation"] == 2 else saving.GOLDEN_WRITERS[1]
-    entries = [e for e in GRID_MODELS if (folder / e / "written.json").exists()]
+    entries = [e for e in models if (folder / e / "written.json").exists()]
     results = {entry_id: _judged(saving.read_artifact(folder, entry_id, fmt), baseline, fmt, entry_id)
                for entry_id in entries}
     if not results:
@@ -65,8 +73,9 @@ def main(argv=None) -> int:
     from layers import compat
 
     writers = sorted(p.parent.parent.name for p in args.reports.glob("*/artifacts/manifest.json"))
-    grid = {"reader": args.env, "environment": compat.environment(), "models": list(GRID_MODELS),
-            "cells": {writer: {fmt: cell(args.reports / writer / "artifacts", fmt) for fmt in compat.SAVE_FORMATS}
+    models = grid_models()
+    grid = {"reader": args.env, "environment": compat.environment(), "models": models,
+            "cells": {writer: {fmt: cell(args.reports / writer / "artifacts", fmt, models) for fmt in compat.SAVE_FORMATS}
                       for writer in writers}}
     target = args.reports / args.env / "grid.json"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -29,15 +29,20 @@ GOLDEN_DIR = ROOT / "fixtures" / "saved"
 INPUT_SEED, BATCH = 5, 2
 MATCH_ATOL = 1e-6  # the same weights and input: only float round-off may differ
 MODELS = [entry.id for entry in catalog.entries("model")]
-# Committed golden artifacts: the 19 models whose four artifacts take under 400 KB (measured on
-# tf221; about 4 MB per writer).  The other 9 (up to 2.5 MB each: the wide Dense and Conv2D
-# layers of func.dense, seq.vgg_like, attn.se_cnn, ...) are written and read by the live grid.
-GOLDEN_MODELS = (
-    "attn.dense_attention_model", "attn.keras_attention", "attn.prob_attention_model", "attn.self_attention_seq",
-    "func.inception", "func.layer_node_shapes", "func.layer_nodes", "func.multi_io", "func.residual",
-    "func.shared_lstm", "func.shared_vision", "func.time_distributed_dense", "rnn.attention_lstm",
-    "seq.conv1d_classifier", "seq.fit_binary", "seq.fit_categorical", "seq.lstm_classifier", "seq.mlp_binary",
-    "seq.mlp_softmax")
+# Committed golden artifacts: every model small enough that its four artifacts stay under about
+# 400 KB (at most 8,000 parameters in the small configuration: 19 models, about 4 MB per writer),
+# plus the fewest larger models that bring the catalogue's other layer types (conformance/coverage.py:
+# attn.se_cnn, for BatchNormalization, GlobalAveragePooling2D, its SE layer and a nested Sequential).
+# The rest (up to 2.5 MB each: the wide Dense and Conv2D layers of func.dense, seq.vgg_like, ...)
+# are written and read by the live grid.
+GOLDEN_PARAMETER_LIMIT = 8000
+
+
+def golden_models() -> list[str]:
+    from conformance import coverage
+
+    small = [e for e in coverage.model_ids() if coverage.parameters(e) <= GOLDEN_PARAMETER_LIMIT]
+    return sorted(coverage.cover(start=small))
 
 
 def build_with_numpy_weights(entry_id: str):
@@ -118,14 +123,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=pathlib.Path, help="write every entry's artifacts into this folder")
     parser.add_argument("--golden", action="store_true", help="with --write: only the committed golden set")
+    parser.add_argument("--only", nargs="+", default=(), help="with --write: only these entries, keeping the rest")
     parser.add_argument("--read", type=pathlib.Path, help="load another writer's artifact folder here")
     parser.add_argument("--out", type=pathlib.Path, help="with --read: write the grid cells as JSON here")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     if args.write:
-        if args.write.exists():
+        if args.write.exists() and not args.only:
             shutil.rmtree(args.write)
-        outcomes = write_all(args.write, GOLDEN_MODELS if args.golden else MODELS)
+        outcomes = write_all(args.write, list(args.only) or (golden_models() if args.golden else MODELS))
         failed = {e: {f: o for f, o in fmts.items() if o != "ok"} for e, fmts in outcomes.items()}
         print(json.dumps({e: f for e, f in failed.items() if f}, indent=1))
     if args.read:

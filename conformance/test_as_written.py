@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 from conformance import expect
-from conformance.expectations import TABLE, check_ids, expected, outcome_matches, outcome_of
+from conformance.expectations import TABLE, check_ids, expected, outcome_of
 from conformance.observed import describe
 from layers import catalog
 
@@ -26,15 +26,8 @@ def check_id(entry_id: str, variant: str) -> str:
 
 
 def assert_outcome(entry_id: str, check: str, observed: str, value=None, record=None):
+    expect.outcome(entry_id, check, check, observed, record, row_required=True)
     row = expected(check)
-    if record is not None:
-        record("outcome", observed)
-    expect.true(entry_id, check, row is not None,
-                f"no expectation recorded for this version; observed {observed!r} (value {value!r}). "
-                f"Add a row to conformance/expectations.py")
-    expect.true(entry_id, check, outcome_matches(row.outcome, observed),
-                f"expected {row.outcome!r} ({row.reason}) but observed {observed!r}; if the change is "
-                f"understood, update {row.describe()}")
     if row.value is not None:
         expect.true(entry_id, check, row.value == value,
                     f"expected value {row.value!r} ({row.reason}) but observed {value!r}; if the change is "

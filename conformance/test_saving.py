@@ -15,7 +15,6 @@ import pathlib
 import pytest
 
 from conformance import expect, saving
-from conformance.expectations import expected, outcome_matches
 from layers import compat
 
 pytestmark = pytest.mark.saving
@@ -41,21 +40,12 @@ def written():
     return get
 
 
-def _judge(entry_id, check, what, observed):
-    row = expected(check)
-    wanted = row.outcome if row else "ok"
-    expect.true(entry_id, what, outcome_matches(wanted, observed),
-                f"expected {wanted!r}, observed {observed!r}; "
-                + (f"update {row.describe()}" if row else f"if the change is understood, add a row {check!r} "
-                                                          "to conformance/expectations.py"))
-
-
 @pytest.mark.parametrize("fmt", compat.SAVE_FORMATS)
 @pytest.mark.parametrize("entry_id", saving.MODELS)
 def test_this_version_writes_every_format(entry_id, fmt, written, record_property):
     observed = written(entry_id)[fmt]
     record_property("write", observed)
-    _judge(entry_id, f"save:{fmt}:{entry_id}", f"writes {fmt}", observed)
+    expect.outcome(entry_id, f"save:{fmt}:{entry_id}", f"writes {fmt}", observed, record_property)
 
 
 @pytest.mark.parametrize("writer,entry_id,fmt", GOLDEN_CASES)
@@ -65,8 +55,8 @@ def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_propert
     if cell["state"] == "not written":
         pytest.skip(f"{writer} could not write {fmt} (fixtures/saved/{writer}/{entry_id}/written.json): "
                     f"{cell['detail']}")
-    _judge(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs",
-           _observed(cell))
+    expect.outcome(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs",
+                   _observed(cell), record_property)
 
 
 @pytest.mark.parametrize("fmt", compat.SAVE_FORMATS)
@@ -77,8 +67,8 @@ def test_what_this_version_wrote_reads_back(entry_id, fmt, written, record_prope
         pytest.skip(f"not written ({written(entry_id)[fmt]}); the write check judges that")
     cell = saving.read_artifact(ARTIFACTS, entry_id, fmt)
     record_property("readback", cell)
-    _judge(entry_id, f"readback:{fmt}:{entry_id}", f"reads back its own {fmt} and matches its outputs",
-           _observed(cell))
+    expect.outcome(entry_id, f"readback:{fmt}:{entry_id}", f"reads back its own {fmt} and matches its outputs",
+                   _observed(cell), record_property)
 
 
 def _observed(cell: dict) -> str:
@@ -93,11 +83,42 @@ def test_expectation_model_lists_describe_the_models():
     from conformance import expectations
     from layers import catalog
 
-    assert sorted(expectations._ALL_GOLDEN) == sorted(saving.GOLDEN_MODELS), "golden models and expectation lists differ"
-    for entry_id in saving.GOLDEN_MODELS:
+    golden = saving.golden_models()
+    assert sorted(expectations._ALL_GOLDEN) == golden, "golden models and expectation lists differ"
+    for entry_id in golden:
         compat.reset_session(0)
         model = catalog.build(entry_id, small=True)
         sequential = type(model).__name__ == "Sequential"
         has_lstm = any(type(layer).__name__ == "LSTM" for layer in compat.recurrent_layers(model))
+        custom = sorted({type(layer).__name__ for layer in compat.all_layers(model)
+                         if type(layer).__module__.startswith("layers.")})
         assert sequential == (entry_id in expectations._SEQUENTIAL), f"{entry_id}: Sequential is {sequential}"
         assert has_lstm == (entry_id in expectations._WITH_LSTM), f"{entry_id}: holds an LSTM is {has_lstm}"
+        if sequential:
+            assert custom == ([expectations._CUSTOM_LAYER_OF[entry_id]] if entry_id in expectations._CUSTOM_LAYER_OF
+                              else []), f"{entry_id}: holds custom layers {custom}"
+
+
+def test_the_golden_artifacts_are_the_derived_golden_set():
+    """Every writer's committed folder holds exactly the models conformance/saving.py derives from the
+    catalogue (the small ones and a cover of every other layer type): none missing, none stale."""
+    from conformance import coverage
+
+    golden = saving.golden_models()
+    assert not coverage.uncovered(golden), f"layer types in no golden model: {coverage.uncovered(golden)}"
+    for writer in saving.GOLDEN_WRITERS:
+        assert saving.written_entries(saving.GOLDEN_DIR / writer) == golden, (
+            f"fixtures/saved/{writer} holds {saving.written_entries(saving.GOLDEN_DIR / writer)}; the derived golden "
+            f"set is {golden} (write the missing with: python -m conformance.saving --write fixtures/saved/{writer} "
+            f"--only ID... in {writer})")
+
+
+def test_every_model_the_cover_adds_brings_a_layer_type_of_its_own():
+    """The cover is not padding: without any one of the larger golden models a layer type is missing."""
+    from conformance import coverage
+
+    golden = saving.golden_models()
+    added = [e for e in golden if coverage.parameters(e) > saving.GOLDEN_PARAMETER_LIMIT]
+    assert added, "the small models alone hold every layer type: the cover adds nothing"
+    for entry_id in added:
+        assert coverage.uncovered([e for e in golden if e != entry_id]), f"{entry_id} brings no layer type of its own"

@@ -16,21 +16,32 @@ DRIFT_RTOL = 0.10
 # absolute error beside them carries the drift).
 IGNORED_KEYS = frozenset({"seconds", "max_rel"})
 
-PASS, FAIL, SKIP, XDIFF, ABSENT = "pass", "fail", "skip", "expected difference", "absent"
+PASS, FAIL, SKIP, XDIFF, REWORDED, ABSENT = "pass", "fail", "skip", "expected difference", "reworded", "absent"
+PASSING = (PASS, XDIFF, REWORDED)
+JUDGED_KEY = "judged"  # the value conformance/expect.py records when it judges an outcome against a row
 
 
 def status(test: dict | None) -> str:
     """pass, fail, skip, expected difference (passed where the table records version-dependent
-    behaviour) or absent (not collected in that environment)."""
+    behaviour), reworded (an expected error raised with its cause in new words) or absent (not
+    collected in that environment)."""
     if test is None:
         return ABSENT
     if test["outcome"] in ("failed", "error"):
         return FAIL
     if test["outcome"] == "skipped":
         return SKIP
+    if reworded(test):
+        return REWORDED
     if any(row.get("varies") for row in test.get("expected", [])):
         return XDIFF
     return PASS
+
+
+def reworded(test: dict | None) -> dict | None:
+    """The judged outcome of a test that passed on a reworded expected error, or None."""
+    judged = (test or {}).get("values", {}).get(JUDGED_KEY)
+    return judged if isinstance(judged, dict) and judged.get("verdict") == REWORDED else None
 
 
 def value_changes(before: dict, after: dict, limit: int = 6) -> list[str]:

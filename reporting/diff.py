@@ -4,8 +4,9 @@
     python -m reporting.diff old/results.json new/results.json
 
 Prints regressions (a check that passed on the baseline fails, errors or did not run on the
-candidate), fixes, changed skips, changed recorded values and expected differences that
-appeared or vanished.  Exits 1 when the candidate regresses, 0 otherwise: the line a pull
+candidate), fixes, changed skips, changed recorded values, expected differences that
+appeared or vanished, and expected errors the candidate raises in new words (drift, not a
+regression: conformance/expectations.py judge).  Exits 1 when the candidate regresses, 0 otherwise: the line a pull
 request that bumps Keras reads.
 """
 from __future__ import annotations
@@ -33,23 +34,28 @@ def diff(baseline: dict, candidate: dict) -> dict[str, list[str]]:
     after = {t["nodeid"]: t for t in candidate["tests"]}
     sections: dict[str, list[str]] = {k: [] for k in (
         "regressions", "fixed", "skips changed", "new checks", "values changed",
-        "expected differences appeared", "expected differences vanished")}
+        "expected differences appeared", "expected differences vanished", "expected errors reworded")}
     for nodeid in sorted(set(before) | set(after)):
         old, new = before.get(nodeid), after.get(nodeid)
         was, now = compare.status(old), compare.status(new)
         label = nodeid.split("/", 1)[-1]
-        if was in (compare.PASS, compare.XDIFF) and now in (compare.FAIL, compare.ABSENT):
+        if was in compare.PASSING and now in (compare.FAIL, compare.ABSENT):
             reason = new["message"] if new else "did not run on the candidate"
             sections["regressions"].append(f"{label}\n      {reason}")
         elif was == compare.ABSENT and now == compare.FAIL:
             sections["regressions"].append(f"{label} (new check)\n      {new['message']}")
-        elif was == compare.FAIL and now in (compare.PASS, compare.XDIFF):
+        elif was == compare.FAIL and now in compare.PASSING:
             sections["fixed"].append(label)
         elif (was == compare.SKIP) != (now == compare.SKIP) and compare.ABSENT not in (was, now):
             sections["skips changed"].append(f"{label}: {was} -> {now}"
                                              + (f" ({new['message']})" if now == compare.SKIP else ""))
         elif was == compare.ABSENT:
             sections["new checks"].append(f"{label}: {now}")
+        judged = compare.reworded(new)
+        if judged and compare.reworded(old) != judged:
+            sections["expected errors reworded"].append(
+                f"{label}: {judged['check']}: the row expects {judged['pattern']!r}; raised {judged['observed']!r} "
+                f"(same class, cause {judged['cause']} still named)")
         if old and new and old["outcome"] == new["outcome"] == "passed":
             for change in compare.value_changes(old["values"], new["values"]):
                 sections["values changed"].append(f"{label}: {change}")

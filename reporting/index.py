@@ -3,7 +3,7 @@
     python -m reporting.index [reports]
 
 Rows are checks grouped by snippet, columns are environments (oldest TensorFlow first); each cell
-is pass, fail, skip or expected difference, outlined where a recorded value drifted from the
+is pass, fail, skip, expected difference or reworded (an expected error in new words), outlined where a recorded value drifted from the
 previous column.  Below it, the saved-model grid (writer x reader per format) where `tox -e grid` ran.  One self-contained file: it opens from disk with no server and no network.
 """
 from __future__ import annotations
@@ -19,9 +19,10 @@ from packaging.version import InvalidVersion, Version
 
 from reporting import compare, results
 
-SYMBOL = {compare.PASS: "✓", compare.FAIL: "✗", compare.SKIP: "–", compare.XDIFF: "≠", compare.ABSENT: ""}
+SYMBOL = {compare.PASS: "✓", compare.FAIL: "✗", compare.SKIP: "–", compare.XDIFF: "≠", compare.REWORDED: "≃",
+          compare.ABSENT: ""}
 CSS_CLASS = {compare.PASS: "pass", compare.FAIL: "fail", compare.SKIP: "skip", compare.XDIFF: "xdiff",
-             compare.ABSENT: "absent"}
+             compare.REWORDED: "reworded", compare.ABSENT: "absent"}
 
 STYLE = """
 body{font:13px system-ui,sans-serif;margin:16px;color:#222}
@@ -32,6 +33,7 @@ thead th{background:#f3f3f3;position:sticky;top:0;z-index:1}
 td.cell{text-align:center;width:64px;font-weight:bold}
 .pass{background:#d8f5d8;color:#185c18}.fail{background:#f8c9c9;color:#8a1010}
 .skip{background:#eee;color:#777}.xdiff{background:#d6e6ff;color:#1c4a99}.absent{background:#fff}
+.reworded{background:#fff1c2;color:#7a5a00}
 .drift{outline:3px solid #f0a000;outline-offset:-3px}
 tr.snippet th{background:#fafafa;text-align:left;font-size:14px}
 td.check{font-family:ui-monospace,monospace;font-size:12px;max-width:640px;overflow-wrap:anywhere}
@@ -129,13 +131,16 @@ def _snippet_rows(snippet: str, nodeids: list[str], envs: list[dict], tests: lis
                 notes.append(test["message"])
             notes += [f"expected ({row['keras']}): {row['reason']}" for row in test.get("expected", [])
                       if row.get("varies")] if test else []
+            if state == compare.REWORDED:
+                judged = compare.reworded(test)
+                notes.append(f"reworded: expected {judged['pattern']!r}, raised {judged['observed']!r}")
             classes = ["cell", CSS_CLASS[state]]
             if test and previous and test["outcome"] == previous["outcome"] == "passed":
                 drift = compare.value_changes(previous["values"], test["values"])
                 if drift:
                     classes.append("drift")
                     notes.append("drift from the previous column: " + "; ".join(drift))
-            loud = loud or state == compare.FAIL or "drift" in classes
+            loud = loud or state in (compare.FAIL, compare.REWORDED) or "drift" in classes
             previous = test or previous
             cells.append(f'<td class="{" ".join(classes)}" title="{html.escape(chr(10).join(notes))}">'
                          f'{SYMBOL[state]}{"*" if "drift" in classes else ""}</td>')
@@ -156,7 +161,7 @@ def _label(nodeid: str, snippet: str) -> str:
 def _counts(data: dict) -> str:
     states = [compare.status(t) for t in data["tests"]]
     return " ".join(f'<span class="{CSS_CLASS[s]}">{states.count(s)}&nbsp;{SYMBOL[s]}</span>'
-                    for s in (compare.PASS, compare.XDIFF, compare.FAIL, compare.SKIP))
+                    for s in (compare.PASS, compare.XDIFF, compare.REWORDED, compare.FAIL, compare.SKIP))
 
 
 def _page(envs: list[dict], body: str, grid: str = "") -> str:

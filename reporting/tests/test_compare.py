@@ -10,6 +10,10 @@ def test_status_of_each_outcome():
     assert compare.status(make_test("a::t", expected=[ROW_KERAS3])) == compare.XDIFF
     assert compare.status(make_test("a::t", expected=[dict(ROW_KERAS3, varies=False)])) == compare.PASS
     assert compare.status(None) == compare.ABSENT
+    reworded = {"judged": {"check": "c", "observed": "E: new words", "verdict": "reworded", "pattern": "E: old",
+                           "cause": ["x"]}}
+    assert compare.status(make_test("a::t", values=reworded, expected=[ROW_KERAS3])) == compare.REWORDED
+    assert compare.status(make_test("a::t", values={"judged": {"verdict": "as expected"}})) == compare.PASS
 
 
 def test_numbers_drift_beyond_the_tolerance_only():

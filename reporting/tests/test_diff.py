@@ -52,3 +52,24 @@ def test_an_unknown_format_is_refused(tmp_path):
     results.write(tmp_path / "x" / "results.json", {"format": 99})
     with pytest.raises(ValueError, match="results format 99"):
         results.load(tmp_path / "x" / "results.json")
+
+
+REWORDED = {"judged": {"check": "load:tf215:keras:func.inception", "verdict": "reworded",
+                       "pattern": "TypeError: Could not deserialize class 'Functional' because its parent module "
+                                  "keras.src.engine.functional",
+                       "cause": ["Functional", "keras.src.engine.functional"],
+                       "observed": "TypeError: Could not deserialize class 'Functional' because its parent module "
+                                   "'keras.src.engine.functional' cannot be imported"}}
+
+
+def test_a_reworded_expected_error_is_drift_to_show_not_a_regression():
+    nodeid = "c/test_saving.py::test_golden_artifact_loads_and_matches[func.inception-tf215-keras]"
+    base = make_results("tf221", "2.21.0", "3.15.1", [make_test(nodeid, snippet="func.inception")])
+    cand = make_results("nightly", "2.22.0.dev1", "3.16.0.dev1",
+                        [make_test(nodeid, snippet="func.inception", values=REWORDED)])
+    sections = diff.diff(base, cand)
+    assert sections["regressions"] == []
+    assert len(sections["expected errors reworded"]) == 1
+    line = sections["expected errors reworded"][0]
+    assert "'keras.src.engine.functional' cannot be imported" in line and "load:tf215:keras:func.inception" in line
+    assert "expected errors reworded: 1" in diff.render(base, cand, sections)

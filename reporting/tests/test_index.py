@@ -92,3 +92,15 @@ def test_the_saved_model_grid_has_writers_as_rows_and_readers_as_columns(two_env
     h5 = section[section.index("<h3>h5</h3>"):section.index("<h3>keras</h3>")]
     assert h5.index("<th>tf215</th>") < h5.index('title="fails; x; ValueError: Unknown layer"')
     assert h5.count('class="cell pass"') == 1  # tf221 reading its own h5; tf215's row fails
+
+
+def test_a_reworded_expected_error_has_its_own_cell_state():
+    from reporting.tests.conftest import make_results, make_test
+    from reporting.tests.test_diff import REWORDED
+
+    nodeid = "c/test_saving.py::test_golden_artifact_loads_and_matches[func.inception-tf215-keras]"
+    data = make_results("nightly", "2.22.0.dev1", "3.16.0.dev1",
+                        [make_test(nodeid, snippet="func.inception", values=REWORDED)])
+    html = index.build([data])
+    assert re.search(r'class="cell reworded" title="[^"]*reworded: expected [^"]*cannot be imported', html), html[-2000:]
+    assert "1&nbsp;≃" in html  # the column header counts it
