@@ -16,6 +16,8 @@ API_FACTS = ["conformance/test_api_facts.py"]
 MASKS = ["conformance/test_shapes.py", "-k", "padding or masked"]
 READ_BACK = ["conformance/test_saving.py", "-k", "reads_back"]
 CONFIGS = ["conformance/test_configs.py"]
+GOLDEN_FITS = ["conformance/test_golden.py", "-k", "fit_matches"]
+OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -302,7 +304,114 @@ def _adam_default_epsilon(p):
     p.wrap_init(keras.optimizers.Adam, lambda kwargs: kwargs.setdefault("epsilon", 1e-6))
 
 
+def _adam_default_beta_1(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.Adam, lambda kwargs: kwargs.setdefault("beta_1", 0.85))
+
+
+def _sgd_momentum_ignored(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.SGD, lambda kwargs: kwargs.update(momentum=0.0))
+
+
+def _binary_crossentropy_from_logits_ignored(p):
+    import keras
+
+    p.wrap_init(keras.losses.BinaryCrossentropy, lambda kwargs: kwargs.update(from_logits=False))
+
+
+def _binary_accuracy_threshold(p):
+    import keras
+
+    p.wrap_init(keras.metrics.BinaryAccuracy, lambda kwargs: kwargs.setdefault("threshold", 0.7))
+
+
+def _layer_norm_epsilon_ignored(p):
+    import keras
+
+    def change(layer):
+        layer.epsilon = 1e-3  # the Keras default, whatever the layer was given (the seeds give 1e-6)
+
+    p.before(keras.layers.LayerNormalization, "build", change)
+
+
+def _sigmoid_scaled(p):
+    from keras.src.backend.tensorflow import nn
+
+    original = nn.sigmoid
+    p.set(nn, "sigmoid", lambda x: original(x) * 1.001)  # a slightly wrong scale: 0.1%
+
+
+def _pooling_padding_same(p):
+    from keras.src.layers.pooling.base_pooling import BasePooling
+
+    def change(layer):
+        if layer.padding == "valid":  # the default
+            layer.padding = "same"
+
+    # Pooling layers have no state and no build step in Keras 3: change what computes shapes and outputs.
+    p.before(BasePooling, "compute_output_shape", change)
+    p.before(BasePooling, "call", change)
+
+
+def _to_categorical_shifted(p):
+    import keras
+    import numpy as np
+
+    original = keras.utils.to_categorical
+
+    def to_categorical(*args, **kwargs):
+        return np.roll(original(*args, **kwargs), 1, axis=-1)  # every label one class further on
+
+    p.set(keras.utils, "to_categorical", to_categorical)
+
+
+def _dense_config_drops_activation(p):
+    import keras
+
+    original = keras.layers.Dense.get_config
+
+    def get_config(self):
+        config = original(self)
+        config.pop("activation", None)  # a saved Dense comes back linear
+        return config
+
+    p.set(keras.layers.Dense, "get_config", get_config)
+
+
+def _optimizer_error(replace: Callable[[str], str]):
+    """A patch that lets Keras raise its unknown-argument ValueError, with the message changed by ``replace``."""
+    def patch(p):
+        from keras.src.optimizers.base_optimizer import BaseOptimizer
+
+        original = BaseOptimizer.__init__
+
+        @functools.wraps(original)
+        def __init__(self, *args, **kwargs):
+            try:
+                original(self, *args, **kwargs)
+            except ValueError as error:
+                raise ValueError(replace(str(error))) from None
+
+        p.set(BaseOptimizer, "__init__", __init__)
+
+    return patch
+
+
+# The same error (class and the rejected argument named) in new words: Keras 3.16.0.dev did this to its
+# deserialization messages.  The gate must pass and show it as reworded, never as a regression.
+_optimizer_error_reworded = _optimizer_error(lambda message: message.replace("Argument(s) not recognized:",
+                                                                               "Unknown optimizer argument(s):"))
+# The same class and wording about another argument: a different failure the pattern must not accept.
+_optimizer_error_other_cause = _optimizer_error(lambda message: message.replace("'lr'", "'learning_rate'"))
+
+
 INJECTIONS = (
+    Injection("optimizer_error_other_cause", "errors", "the optimizer rejects another argument than lr= with the "
+              "same class and wording", _optimizer_error_other_cause, OPTIMIZER_ERRORS,
+              (("seq.mlp_softmax", "as_written:seq.mlp_softmax"),)),
     Injection("softmax_over_wrong_axis", "activations", "softmax normalises over the batch axis",
               _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
     Injection("dense_bias_dropped", "core layers", "Dense keeps its bias but never adds it",
@@ -356,6 +465,46 @@ INJECTIONS = (
               _adam_default_epsilon, CONFIGS, (("attn.dense_attention.recipe", "compile configs"),)),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
               _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: forward output"),)),
+    Injection("adam_default_beta_1", "optimizers", "Adam's default beta_1 0.9 becomes 0.85 (near: the first "
+              "moment decays a little faster)", _adam_default_beta_1, GOLDEN_FITS,
+              (("attn.se_cnn.recipe", "golden fit: history"),)),
+    Injection("sgd_momentum_ignored", "optimizers", "SGD drops the momentum it is given", _sgd_momentum_ignored,
+              GOLDEN_FITS, (("seq.mlp_softmax", "golden fit"),)),
+    Injection("binary_crossentropy_from_logits_ignored", "losses", "BinaryCrossentropy(from_logits=True) treats "
+              "logits as probabilities", _binary_crossentropy_from_logits_ignored, GOLDEN_FITS,
+              (("attn.se_cnn.recipe", "golden fit: history"),)),
+    Injection("binary_accuracy_threshold", "metrics", "binary accuracy's default threshold 0.5 becomes 0.7",
+              _binary_accuracy_threshold, GOLDEN_FITS, (("seq.mlp_binary", "golden fit: history"),)),
+    Injection("layer_norm_epsilon_ignored", "normalization", "LayerNormalization ignores its epsilon (1e-6 becomes "
+              "the default 1e-3)", _layer_norm_epsilon_ignored, GOLDEN,
+              (("attn.self_attention_seq", "golden: forward output"),)),
+    Injection("sigmoid_scaled", "activations", "sigmoid is 0.1% too large", _sigmoid_scaled, GOLDEN,
+              (("seq.mlp_binary", "golden: forward output"),)),
+    Injection("pooling_padding_same", "pooling", "pooling pads 'same' where it was built 'valid' (the default)",
+              _pooling_padding_same, STRUCTURAL, (("attn.se_cnn", "layer configs"),)),
+    Injection("to_categorical_shifted", "data", "to_categorical puts every label one class further on",
+              _to_categorical_shifted, GOLDEN_FITS, (("seq.mlp_softmax", "golden fit: history"),)),
+    Injection("dense_config_drops_activation", "saving", "Dense's config loses its activation: a saved Dense "
+              "comes back linear", _dense_config_drops_activation, READ_BACK,
+              (("seq.mlp_binary", "reads back its own keras"),)),
 )
 
-BY_NAME = {injection.name: injection for injection in INJECTIONS}
+
+@dataclasses.dataclass(frozen=True)
+class Rewording:
+    """A message change that is drift, not a regression: the gate must pass and report the checks
+    (snippet, check id) as reworded."""
+    name: str
+    what: str
+    patch: Callable
+    select: list
+    reworded: tuple  # (snippet id, the expectation row's check id)
+
+
+REWORDINGS = (
+    Rewording("optimizer_error_reworded", "the optimizer's unknown-argument error keeps its class and names 'lr', "
+              "in new words", _optimizer_error_reworded, OPTIMIZER_ERRORS,
+              (("seq.mlp_softmax", "as_written:seq.mlp_softmax"), ("seq.vgg_like", "as_written:seq.vgg_like"))),
+)
+
+BY_NAME = {injection.name: injection for injection in (*INJECTIONS, *REWORDINGS)}
