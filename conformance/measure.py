@@ -6,7 +6,8 @@
 
 Writes fixtures/measurements/convergence-<env>.json (env: $GATE_ENV, else tf<major><minor>),
 or convergence-seedsize-<env>.json for the seed's own configurations.
-Thresholds in conformance/thresholds.py are set from these files, with their margin.
+Thresholds in conformance/thresholds.py are set from these files, with their margin, one table per
+Keras generation from the files of that generation's environments (--print-thresholds prints them).
 """
 from __future__ import annotations
 
@@ -40,24 +41,36 @@ def attention_vectors(run, seed: int) -> dict:
     }
 
 
-def measured_runs(prefix: str) -> dict:
-    """{recipe: {environment: [run summaries]}} from the measurement files ``<prefix>-<env>.json``."""
+def _generation(records: dict) -> str:
+    return f"keras{records['environment']['keras'].split('.')[0]}"
+
+
+def measured_runs(prefix: str, generation: str | None = None) -> dict:
+    """{recipe: {environment: [run summaries]}} from the measurement files ``<prefix>-<env>.json``,
+    only those of one Keras generation ("keras2", "keras3") if given."""
     measured = {}
     for path in sorted(OUT_DIR.glob(f"{prefix}-tf*.json")):
         env = path.stem[len(prefix) + 1:]
-        for entry_id, runs in json.loads(path.read_text()).items():
+        records = json.loads(path.read_text())
+        if generation and _generation(records) != generation:
+            continue
+        for entry_id, runs in records.items():
             if entry_id != "environment":
                 measured.setdefault(entry_id, {})[env] = runs
     return measured
 
 
-def measured_table(prefix: str) -> dict:
+def generations(prefix: str) -> list[str]:
+    return sorted({_generation(json.loads(path.read_text())) for path in OUT_DIR.glob(f"{prefix}-tf*.json")})
+
+
+def measured_table(prefix: str, generation: str | None = None) -> dict:
     """Per recipe and environment, the (worst, median) loss drop and metric and the median seconds
     of the measurement files: the ``measured`` field of a Threshold."""
     import statistics
 
     table = {}
-    for entry_id, by_env in measured_runs(prefix).items():
+    for entry_id, by_env in measured_runs(prefix, generation).items():
         for env, runs in by_env.items():
             table.setdefault(entry_id, {})[env] = {
                 "seeds": len(runs),
@@ -65,6 +78,17 @@ def measured_table(prefix: str) -> dict:
                    for key, field in (("loss_drop", "loss_drop"), ("metric", "final_metric"))},
                 "seconds": round(statistics.median(r["seconds"] for r in runs), 1)}
     return table
+
+
+def rule_for(prefix: str, generation: str) -> dict:
+    """{recipe: (min_loss_drop, min_metric)} by the margin rule from the worst run of every
+    environment of one generation."""
+    from conformance.thresholds import by_the_rule
+
+    every = {entry_id: [r for runs in by_env.values() for r in runs]
+             for entry_id, by_env in measured_runs(prefix, generation).items()}
+    return {entry_id: by_the_rule(min(r["loss_drop"] for r in runs), min(r["final_metric"] for r in runs))
+            for entry_id, runs in every.items()}
 
 
 def main(argv=None) -> int:
@@ -80,14 +104,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     prefix = "convergence-seedsize" if args.seed_size else "convergence"
     if args.print_thresholds:
-        from conformance.thresholds import by_the_rule
-
-        runs = measured_runs(prefix)  # the rule reads the unrounded runs of every environment
-        for entry_id, measured in sorted(measured_table(prefix).items()):
-            every_run = [r for by_env in runs[entry_id].values() for r in by_env]
-            drop, metric = by_the_rule(min(r["loss_drop"] for r in every_run),
-                                       min(r["final_metric"] for r in every_run))
-            print(f"    {entry_id!r}: Threshold({drop}, {metric}, {measured!r}),")
+        for generation in generations(prefix):
+            print(f"    {generation!r}: {{")
+            rules = rule_for(prefix, generation)
+            for entry_id, measured in sorted(measured_table(prefix, generation).items()):
+                drop, metric = rules[entry_id]
+                print(f"        {entry_id!r}: Threshold({drop}, {metric}, {measured!r}),")
+            print("    },")
         return 0
     warnings.simplefilter("ignore")
     compat.enable_op_determinism()
