@@ -212,6 +212,12 @@ TABLE: tuple[Expected, ...] = (
     _row("fact:weights.order", KERAS3, value="creation order",
          reason="Keras 3's layer.weights keeps creation order (BatchNorm statistics between other "
                 "weights): a get_weights() list from one generation misassigns weights in the other"),
+    _row("oracle:BatchNormalization.moving_variance", KERAS2, value="unbiased", reason=
+         "Keras 2's BatchNormalization (TensorFlow's fused kernel, its default for 4-D inputs) moves the moving "
+         "variance towards the unbiased batch variance, n/(n-1) times the one it normalizes with (found by the "
+         "NumPy reference: 145x float32's bound off the biased form on TF 2.15)"),
+    _row("oracle:BatchNormalization.moving_variance", KERAS3, value="biased", reason=
+         "Keras 3 moves the moving variance towards the biased batch variance it normalizes with"),
     _row("fact:node_api.get_output_at", KERAS2, value=True, reason="Keras 2 keeps the node accessors"),
     _row("fact:node_api.get_output_at", KERAS3, value=False, reason="Keras 3 removed the node accessors"),
 )

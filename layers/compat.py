@@ -311,6 +311,11 @@ def learning_rate_at(optimizer, step: int) -> float:
 
 # --- utilities whose behaviour drifted -----------------------------------------
 
+def variable(value):
+    """A trainable variable an optimizer can update: keras.Variable on Keras 3, tf.Variable on Keras 2."""
+    return keras.Variable(value) if IS_KERAS3 else tf.Variable(value)
+
+
 def to_categorical(y, num_classes: int | None = None) -> np.ndarray:
     """One-hot float32, as Keras 2 returned it (Keras 3 returns float64 for NumPy input)."""
     return np.asarray(keras.utils.to_categorical(y, num_classes=num_classes), dtype="float32")

@@ -1,0 +1,280 @@
+"""NumPy references for the Keras layers, activations, losses and optimizer steps the catalogue uses.
+
+Every numeric baseline elsewhere (golden runs, snapshots, saved outputs) was produced by Keras; a
+regression present when a baseline was written is baked into it.  These references are written from
+the definitions, in float64, so they do not depend on any Keras being right.
+
+Each reference returns the expected value and a bound on what float32 may differ from it
+(``Reference``).  The bounds are the standard forward-error bounds of float32 arithmetic, not
+measurements: a sum of n products differs from the exact sum by at most gamma(n) times the sum of the
+absolute products, gamma(n) = n u / (1 - n u), u = 2**-24, whatever the summation order, blocking or
+fused multiply-add a CPU uses (Higham, Accuracy and Stability of Numerical Algorithms, 3.1).  A
+transcendental function (exp, tanh, sigmoid) adds a few units in the last place of its result
+(ULPS).  So a bound holds on every CPU; conformance/test_oracles.py records the observed error as a
+fraction of its bound, and `python -m conformance.cpus run --only avx2 -- -k oracles` re-runs it on
+emulated CPUs.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+U = 2.0 ** -24  # float32 unit roundoff
+ULPS = 8  # units in the last place allowed for one float32 transcendental function (TF's are within 4)
+
+
+def gamma(n: int) -> float:
+    return n * U / (1 - n * U)
+
+
+@dataclasses.dataclass
+class Reference:
+    value: np.ndarray
+    bound: np.ndarray  # element-wise allowed |float32 result - value|
+
+    def then(self, function, derivative_bound: float, ulps: int = ULPS) -> "Reference":
+        """Apply an element-wise function: its float32 rounding and the propagated input error."""
+        value = function(self.value)
+        return Reference(value, derivative_bound * self.bound + ulps * U * np.abs(value) + ulps * U * 1e-30)
+
+
+def _f64(*arrays):
+    return [np.asarray(a, dtype="float64") for a in arrays]
+
+
+# --- building blocks ------------------------------------------------------------------------------
+
+def affine(x, kernel, bias=None) -> Reference:
+    """x @ kernel + bias over the last axis of x."""
+    x, kernel = _f64(x, kernel)
+    value = x @ kernel
+    magnitude = np.abs(x) @ np.abs(kernel)
+    n = kernel.shape[0] + 1
+    if bias is not None:
+        (bias,) = _f64(bias)
+        value, magnitude = value + bias, magnitude + np.abs(bias)
+    return Reference(value, gamma(n) * magnitude)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# name: (function, bound on its derivative, ulps of its float32 rounding)
+ACTIVATIONS = {
+    "linear": (lambda x: x, 1.0, 0),
+    "relu": (lambda x: np.maximum(x, 0.0), 1.0, 0),
+    "sigmoid": (sigmoid, 0.25, ULPS),
+    "tanh": (np.tanh, 1.0, ULPS),
+}
+
+
+def activation(reference: Reference, name: str) -> Reference:
+    if name == "softmax":
+        return softmax(reference)
+    function, derivative, ulps = ACTIVATIONS[name]
+    return reference.then(function, derivative, ulps)
+
+
+def softmax(reference: Reference, axis: int = -1) -> Reference:
+    """exp(x - max) / sum: a logit error d moves each probability by at most 2 d relatively."""
+    logits = reference.value
+    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    value = shifted / shifted.sum(axis=axis, keepdims=True)
+    width = logits.shape[axis]
+    logit_error = reference.bound.max(axis=axis, keepdims=True)
+    return Reference(value, value * (2 * logit_error + (ULPS + gamma(width) / U + 2) * U))
+
+
+# --- layers ---------------------------------------------------------------------------------------
+
+def dense(x, kernel, bias, activation_name: str) -> Reference:
+    return activation(affine(x, kernel, bias), activation_name)
+
+
+def _same_padding(size: int, window: int, stride: int) -> tuple[int, int]:
+    out = -(-size // stride)
+    total = max((out - 1) * stride + window - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(x, kernel, bias, strides=(1, 1), padding="valid", activation_name="linear") -> Reference:
+    """NHWC convolution (cross-correlation, as Keras computes it) by explicit patches."""
+    x, kernel, bias = _f64(x, kernel, bias)
+    kh, kw, cin, cout = kernel.shape
+    if padding == "same":
+        (top, bottom), (left, right) = (_same_padding(x.shape[1], kh, strides[0]),
+                                        _same_padding(x.shape[2], kw, strides[1]))
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    rows = (x.shape[1] - kh) // strides[0] + 1
+    cols = (x.shape[2] - kw) // strides[1] + 1
+    patches = np.stack([x[:, i * strides[0]:i * strides[0] + kh, j * strides[1]:j * strides[1] + kw, :]
+                        for i in range(rows) for j in range(cols)], axis=1)
+    patches = patches.reshape(x.shape[0], rows, cols, kh * kw * cin)
+    return activation(affine(patches, kernel.reshape(kh * kw * cin, cout), bias), activation_name)
+
+
+def max_pool2d(x, pool=(2, 2), strides=None, padding="valid") -> Reference:
+    (x,) = _f64(x)
+    strides = strides or pool
+    if padding == "same":
+        (top, bottom), (left, right) = (_same_padding(x.shape[1], pool[0], strides[0]),
+                                        _same_padding(x.shape[2], pool[1], strides[1]))
+        x = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=-np.inf)
+    rows = (x.shape[1] - pool[0]) // strides[0] + 1
+    cols = (x.shape[2] - pool[1]) // strides[1] + 1
+    value = np.stack([np.stack([x[:, i * strides[0]:i * strides[0] + pool[0],
+                                  j * strides[1]:j * strides[1] + pool[1], :].max(axis=(1, 2))
+                                for j in range(cols)], axis=1) for i in range(rows)], axis=1)
+    return Reference(value, np.zeros_like(value))  # a maximum is exact
+
+
+def global_average_pool2d(x) -> Reference:
+    (x,) = _f64(x)
+    n = x.shape[1] * x.shape[2]
+    return Reference(x.mean(axis=(1, 2)), (gamma(n) + 2 * U) * np.abs(x).mean(axis=(1, 2)))
+
+
+def embedding(ids, table) -> Reference:
+    (table,) = _f64(table)
+    value = table[np.asarray(ids)]
+    return Reference(value, np.zeros_like(value))  # a lookup is exact
+
+
+def _normalized(x, mean, variance, gamma_, beta, epsilon, n) -> Reference:
+    """gamma (x - mean) / sqrt(variance + epsilon) + beta, with the error of computing mean and
+    variance over n values in float32 (relative gamma(2n + 8) on the centred magnitude)."""
+    scale = 1.0 / np.sqrt(variance + epsilon)
+    value = gamma_ * (x - mean) * scale + beta
+    centred = (np.abs(x - mean) + np.abs(mean) + np.sqrt(variance)) * scale
+    return Reference(value, gamma(2 * n + 8) * (np.abs(gamma_) * centred + np.abs(beta)) + ULPS * U * np.abs(value))
+
+
+def layer_norm(x, gamma_, beta, epsilon) -> Reference:
+    x, gamma_, beta = _f64(x, gamma_, beta)
+    mean = x.mean(axis=-1, keepdims=True)
+    variance = x.var(axis=-1, keepdims=True)
+    return _normalized(x, mean, variance, gamma_, beta, epsilon, x.shape[-1])
+
+
+def batch_norm_inference(x, gamma_, beta, moving_mean, moving_variance, epsilon) -> Reference:
+    x, gamma_, beta, moving_mean, moving_variance = _f64(x, gamma_, beta, moving_mean, moving_variance)
+    return _normalized(x, moving_mean, moving_variance, gamma_, beta, epsilon, 1)
+
+
+def batch_norm_training(x, gamma_, beta, moving_mean, moving_variance, epsilon, momentum, unbiased=False):
+    """(output, new moving mean, new moving variance): normalized by the batch's own statistics
+    (the biased variance), the moving statistics moved towards them by 1 - momentum; with
+    ``unbiased`` the moving variance moves towards n / (n - 1) times the batch variance (Bessel's
+    correction, as TensorFlow's fused batch norm does)."""
+    x, gamma_, beta, moving_mean, moving_variance = _f64(x, gamma_, beta, moving_mean, moving_variance)
+    axes = tuple(range(x.ndim - 1))
+    n = int(np.prod([x.shape[a] for a in axes]))
+    mean, variance = x.mean(axis=axes), x.var(axis=axes)
+    output = _normalized(x, mean, variance, gamma_, beta, epsilon, n)
+    new_mean = moving_mean * momentum + mean * (1 - momentum)
+    new_variance = moving_variance * momentum + variance * (n / (n - 1) if unbiased else 1) * (1 - momentum)
+    stat_bound = gamma(2 * n + 8)
+    return (output,
+            Reference(new_mean, stat_bound * (np.abs(moving_mean) + np.abs(x).mean(axis=axes))),
+            Reference(new_variance, stat_bound * (moving_variance + (np.abs(x) ** 2).mean(axis=axes) * 4)))
+
+
+def lstm(x, kernel, recurrent_kernel, bias) -> Reference:
+    """The last output of an LSTM (gates i, f, c, o; tanh and sigmoid), with a bound that follows the
+    error through every step: each gate is bounded like an affine map whose inputs carry the previous
+    step's bound."""
+    x, kernel, recurrent_kernel, bias = _f64(x, kernel, recurrent_kernel, bias)
+    batch, steps, _ = x.shape
+    units = recurrent_kernel.shape[0]
+    h = np.zeros((batch, units))
+    c = np.zeros((batch, units))
+    h_bound = np.zeros_like(h)
+    c_bound = np.zeros_like(c)
+    n = kernel.shape[0] + units + 1
+    for t in range(steps):
+        z = x[:, t] @ kernel + h @ recurrent_kernel + bias
+        z_bound = (gamma(n) * (np.abs(x[:, t]) @ np.abs(kernel) + np.abs(h) @ np.abs(recurrent_kernel) + np.abs(bias))
+                   + h_bound @ np.abs(recurrent_kernel))
+        i, f, g, o = (z[:, k * units:(k + 1) * units] for k in range(4))
+        bi, bf, bg, bo = (z_bound[:, k * units:(k + 1) * units] for k in range(4))
+        i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
+        ulp = ULPS * U
+        bi, bf, bo = (0.25 * b + ulp for b in (bi, bf, bo))
+        bg = bg + ulp
+        c_new = f * c + i * g
+        c_bound = np.abs(c) * bf + f * c_bound + np.abs(g) * bi + i * bg + 3 * U * np.abs(c_new)
+        c = c_new
+        tanh_c = np.tanh(c)
+        h = o * tanh_c
+        h_bound = np.abs(tanh_c) * bo + o * (c_bound + ulp) + 2 * U * np.abs(h)
+    return Reference(h, h_bound)
+
+
+# --- losses ---------------------------------------------------------------------------------------
+
+EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] before taking logs
+
+
+def categorical_crossentropy(y_true, y_pred) -> Reference:
+    y_true, y_pred = _f64(y_true, y_pred)
+    y_pred = y_pred / y_pred.sum(axis=-1, keepdims=True)
+    clipped = np.clip(y_pred, EPSILON, 1 - EPSILON)
+    value = -(y_true * np.log(clipped)).sum(axis=-1)
+    width = y_pred.shape[-1]
+    return Reference(value, (gamma(2 * width + 4) + ULPS * U) * ((np.abs(y_true) * np.abs(np.log(clipped))).sum(axis=-1) + 1))
+
+
+def sparse_categorical_crossentropy(labels, y_pred) -> Reference:
+    (y_pred,) = _f64(y_pred)
+    one_hot = np.eye(y_pred.shape[-1])[np.asarray(labels)]
+    return categorical_crossentropy(one_hot, y_pred)
+
+
+def binary_crossentropy_from_logits(y_true, logits) -> Reference:
+    """mean over the last axis of max(z, 0) - z y + log(1 + exp(-|z|)): the stable form Keras uses."""
+    y_true, logits = _f64(y_true, logits)
+    terms = np.maximum(logits, 0) - logits * y_true + np.log1p(np.exp(-np.abs(logits)))
+    magnitude = (np.abs(logits) * (1 + np.abs(y_true)) + 1).mean(axis=-1)
+    return Reference(terms.mean(axis=-1), (gamma(logits.shape[-1] + 4) + ULPS * U) * magnitude)
+
+
+# --- one optimizer step ---------------------------------------------------------------------------
+
+def sgd_step(weight, gradient, learning_rate, momentum=0.0, nesterov=False, steps=1) -> Reference:
+    """``steps`` SGD updates with the same gradient: v = m v - lr g; w += m v - lr g (Nesterov) or v."""
+    weight, gradient = _f64(weight, gradient)
+    velocity = np.zeros_like(weight)
+    for _ in range(steps):
+        velocity = momentum * velocity - learning_rate * gradient
+        weight = weight + (momentum * velocity - learning_rate * gradient if nesterov else velocity)
+    scale = np.abs(weight) + steps * 3 * learning_rate * np.abs(gradient)
+    return Reference(weight, 8 * steps * U * scale)
+
+
+def adam_step(weight, gradient, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7, steps=1) -> Reference:
+    """``steps`` Adam updates with the same gradient, Keras's form: the bias correction folded into the
+    rate, epsilon added to sqrt(v) (not to the corrected v)."""
+    weight, gradient = _f64(weight, gradient)
+    m = np.zeros_like(weight)
+    v = np.zeros_like(weight)
+    for t in range(1, steps + 1):
+        rate = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+        m = m + (gradient - m) * (1 - beta_1)
+        v = v + (gradient ** 2 - v) * (1 - beta_2)
+        weight = weight - rate * m / (np.sqrt(v) + epsilon)
+    # Each step moves a weight by at most about the rate; its float32 error is a few ulps of that step
+    # plus the rounding of the weight itself.  (Near g = 0, m / sqrt(v) is ill-conditioned: the test
+    # draws gradients away from zero.)
+    return Reference(weight, 16 * steps * U * (np.abs(weight) + learning_rate * 4))
+
+
+def rmsprop_step(weight, gradient, learning_rate, rho=0.9, epsilon=1e-7, steps=1) -> Reference:
+    """``steps`` RMSprop updates (not centred, no momentum): v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)."""
+    weight, gradient = _f64(weight, gradient)
+    v = np.zeros_like(weight)
+    for _ in range(steps):
+        v = rho * v + (1 - rho) * gradient ** 2
+        weight = weight - learning_rate * gradient / np.sqrt(v + epsilon)  # epsilon inside the root
+    return Reference(weight, 16 * steps * U * (np.abs(weight) + learning_rate * 4 / np.sqrt(1 - rho)))
