@@ -242,39 +242,46 @@ def binary_crossentropy_from_logits(y_true, logits) -> Reference:
 
 # --- one optimizer step ---------------------------------------------------------------------------
 
-def sgd_step(weight, gradient, learning_rate, momentum=0.0, nesterov=False, steps=1) -> Reference:
-    """``steps`` SGD updates with the same gradient: v = m v - lr g; w += m v - lr g (Nesterov) or v."""
-    weight, gradient = _f64(weight, gradient)
+def _steps(weight, gradients):
+    weight = np.asarray(weight, dtype="float64")
+    return weight, [np.asarray(g, dtype="float64") for g in gradients]
+
+
+def sgd_steps(weight, gradients, learning_rate, momentum=0.0, nesterov=False) -> Reference:
+    """One SGD update per gradient: v = m v - lr g; w += m v - lr g (Nesterov) or v."""
+    weight, gradients = _steps(weight, gradients)
     velocity = np.zeros_like(weight)
-    for _ in range(steps):
+    for gradient in gradients:
         velocity = momentum * velocity - learning_rate * gradient
         weight = weight + (momentum * velocity - learning_rate * gradient if nesterov else velocity)
-    scale = np.abs(weight) + steps * 3 * learning_rate * np.abs(gradient)
-    return Reference(weight, 8 * steps * U * scale)
+    scale = np.abs(weight) + 3 * learning_rate * sum(np.abs(g) for g in gradients)
+    return Reference(weight, 8 * len(gradients) * U * scale)
 
 
-def adam_step(weight, gradient, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7, steps=1) -> Reference:
-    """``steps`` Adam updates with the same gradient, Keras's form: the bias correction folded into the
-    rate, epsilon added to sqrt(v) (not to the corrected v)."""
-    weight, gradient = _f64(weight, gradient)
+def adam_steps(weight, gradients, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7) -> Reference:
+    """One Adam update per gradient, Keras's form: the bias correction folded into the rate, epsilon
+    added to sqrt(v) (not to the corrected v).  The gradients must differ from step to step: with a
+    constant gradient the corrected m / sqrt(v) is the gradient's sign whatever the betas."""
+    weight, gradients = _steps(weight, gradients)
     m = np.zeros_like(weight)
     v = np.zeros_like(weight)
-    for t in range(1, steps + 1):
+    for t, gradient in enumerate(gradients, start=1):
         rate = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
         m = m + (gradient - m) * (1 - beta_1)
         v = v + (gradient ** 2 - v) * (1 - beta_2)
         weight = weight - rate * m / (np.sqrt(v) + epsilon)
-    # Each step moves a weight by at most about the rate; its float32 error is a few ulps of that step
-    # plus the rounding of the weight itself.  (Near g = 0, m / sqrt(v) is ill-conditioned: the test
-    # draws gradients away from zero.)
-    return Reference(weight, 16 * steps * U * (np.abs(weight) + learning_rate * 4))
+    # Each step moves a weight by at most about a few times the rate; its float32 error is a few ulps
+    # of that step plus the rounding of the weight itself (the test keeps gradients away from zero,
+    # where m / sqrt(v) is ill-conditioned).
+    return Reference(weight, 16 * len(gradients) * U * (np.abs(weight) + learning_rate * 4))
 
 
-def rmsprop_step(weight, gradient, learning_rate, rho=0.9, epsilon=1e-7, steps=1) -> Reference:
-    """``steps`` RMSprop updates (not centred, no momentum): v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)."""
-    weight, gradient = _f64(weight, gradient)
+def rmsprop_steps(weight, gradients, learning_rate, rho=0.9, epsilon=1e-7) -> Reference:
+    """One RMSprop update per gradient (not centred, no momentum): v = rho v + (1 - rho) g^2;
+    w -= lr g / sqrt(v + eps)."""
+    weight, gradients = _steps(weight, gradients)
     v = np.zeros_like(weight)
-    for _ in range(steps):
+    for gradient in gradients:
         v = rho * v + (1 - rho) * gradient ** 2
         weight = weight - learning_rate * gradient / np.sqrt(v + epsilon)  # epsilon inside the root
-    return Reference(weight, 16 * steps * U * (np.abs(weight) + learning_rate * 4 / np.sqrt(1 - rho)))
+    return Reference(weight, 16 * len(gradients) * U * (np.abs(weight) + learning_rate * 4 / np.sqrt(1 - rho)))
