@@ -19,6 +19,7 @@ import pathlib
 import sys
 
 from conformance import expectations
+from reporting.compare import JUDGED_KEY
 
 FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements" / "error-outcomes.json"
 # The first lines Keras wraps causes in: a pattern that matches one of these matches any failure.
@@ -37,7 +38,7 @@ def collect(report_dirs: list[pathlib.Path]) -> dict:
         data = json.loads((folder / "results.json").read_text())
         errors = {}
         for test in data["tests"]:
-            judged = test["values"].get("judged")
+            judged = test["values"].get(JUDGED_KEY)
             if isinstance(judged, dict) and judged["observed"] != "ok":
                 kind, _, message = judged["observed"].partition(": ")
                 errors[judged["check"]] = f"{kind}: {expectations.normalize(message)}"  # idempotent

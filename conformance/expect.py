@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from layers import compat
+from reporting.compare import JUDGED_KEY  # the recorded value: the row's check, what was observed, the verdict
 
 
 def version_label() -> str:
@@ -38,8 +39,6 @@ def close(entry_id: str, check: str, expected, got, atol: float, rtol: float = 0
         f"expected {expected[worst]:.9g}, got {got[worst]:.9g} (abs error {error[worst]:.3g}, "
         f"rel error {relative:.3g}); {int(np.sum(error > allowed))} of {error.size} elements differ"))
 
-
-JUDGED_KEY = "judged"  # the recorded value: the row's check, what was observed, the verdict
 
 
 def outcome(entry_id: str, check_id: str, what: str, observed: str, record=None, row_required: bool = False) -> str:

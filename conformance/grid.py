@@ -17,7 +17,6 @@ import sys
 import warnings
 
 
-
 def grid_models() -> list[str]:
     """The golden models (whose cross-version behaviour the expectation rows record) that together
     hold every layer type of the catalogue's models: conformance/coverage.py's cover (10 models)."""

@@ -45,6 +45,10 @@ def reworded(test: dict | None) -> dict | None:
     return judged if isinstance(judged, dict) and judged.get("verdict") == REWORDED else None
 
 
+def first_line(text: str) -> str:
+    return text.splitlines()[0] if text else text
+
+
 def value_changes(before: dict, after: dict, limit: int = 6) -> list[str]:
     """Human-readable changes between two tests' recorded values, beyond the drift tolerance."""
     changes: list[str] = []

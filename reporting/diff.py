@@ -54,7 +54,7 @@ def diff(baseline: dict, candidate: dict) -> dict[str, list[str]]:
         judged = compare.reworded(new)
         if judged and compare.reworded(old) != judged:
             sections["expected errors reworded"].append(
-                f"{label}: {judged['check']}: the row expects {judged['pattern']!r}; raised {judged['observed']!r} "
+                f"{label}: {judged['check']}: the row expects {judged['pattern']!r}; raised {compare.first_line(judged['observed'])!r} "
                 f"(same class, cause {judged['cause']} still named)")
         if old and new and old["outcome"] == new["outcome"] == "passed":
             for change in compare.value_changes(old["values"], new["values"]):

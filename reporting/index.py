@@ -133,7 +133,7 @@ def _snippet_rows(snippet: str, nodeids: list[str], envs: list[dict], tests: lis
                       if row.get("varies")] if test else []
             if state == compare.REWORDED:
                 judged = compare.reworded(test)
-                notes.append(f"reworded: expected {judged['pattern']!r}, raised {judged['observed']!r}")
+                notes.append(f"reworded: expected {judged['pattern']!r}, raised {compare.first_line(judged['observed'])!r}")
             classes = ["cell", CSS_CLASS[state]]
             if test and previous and test["outcome"] == previous["outcome"] == "passed":
                 drift = compare.value_changes(previous["values"], test["values"])
