@@ -6,6 +6,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from conformance import tiers
 from layers import catalog, compat
 
 SEED = 1234
@@ -21,14 +22,41 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--tier", default=None, choices=tiers.TIERS,
+                     help="default: covering subsets of the expensive kinds (conformance/tiers.py); "
+                          "full: every check for every entry (default: $GATE_TIER, else default)")
+
+
 def pytest_report_header(config):
     env = compat.environment()
     gpus = ", ".join(env["gpus"]) or "none visible"
     return (f"keras upgrade gate: TensorFlow {env['tensorflow']}, Keras {env['keras']}, "
-            f"Python {env['python']}, GPUs: {gpus}")
+            f"Python {env['python']}, GPUs: {gpus}; tier: {config.stash[TIER]}")
+
+
+TIER = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session")
+def tier(request) -> str:
+    return request.config.stash[TIER]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The default tier deselects the expensive checks of entries outside its covering subsets."""
+    tier = config.stash[TIER]
+    kept, moved = [], []
+    for item in items:
+        (kept if tiers.runs_in(item, tier) else moved).append(item)
+    if moved:
+        config.hook.pytest_deselected(items=moved)
+    # Dearest first (the measured costs), so no worker starts a long training as the others finish.
+    items[:] = sorted(kept, key=lambda item: -tiers.measured_cost(item))
 
 
 def pytest_configure(config):
+    config.stash[TIER] = tiers.chosen_tier(config.getoption("--tier"))
     compat.enable_op_determinism()
 
 

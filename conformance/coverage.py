@@ -1,8 +1,10 @@
-"""Covering subsets of the catalogue: sets of models that hold every layer type the catalogue's models hold.
+"""Covering subsets of the catalogue: sets of entries that hold every feature (layer type, optimizer, loss)
+the catalogue's entries hold.
 
-Where a check is too costly for every model (committed golden artifacts, the live saved-model grid),
-it runs on a subset derived here, never on a hand list: a greedy cover that takes, while a layer type
-is missing, the model bringing the most missing types (ties: the fewer parameters, then the id).
+Where a check is too costly for every entry (committed golden artifacts, the live saved-model grid,
+the default tier's expensive kinds: conformance/tiers.py), it runs on a subset derived here, never on
+a hand list: a greedy cover that takes, while a feature is missing, the entry bringing the most missing
+features (``cover``: ties the fewer parameters, then the id; ``weighted_cover``: per measured second).
 """
 from __future__ import annotations
 
@@ -48,6 +50,42 @@ def cover(candidates=None, start=()) -> list[str]:
             break
         chosen.append(best)
         missing -= layer_types(best)
+    return chosen
+
+
+def recipe_features(entry_id: str) -> frozenset[str]:
+    """What a recipe's training exercises: its model's layer types, its optimizer's class and each
+    loss by name (from_logits marked: it is another computation)."""
+    recipe = catalog.get(entry_id).recipe
+    compiled = recipe.compile()
+    keras = compat.keras
+    optimizer = compiled["optimizer"]
+    optimizer = keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
+    loss = compiled["loss"]
+    losses = list(loss.values()) if isinstance(loss, dict) else list(loss) if isinstance(loss, (list, tuple)) else [loss]
+    model_id = recipe.model_id
+    return (layer_types(model_id) | {f"optimizer:{type(optimizer).__name__}"}
+            | {f"loss:{_loss_name(item)}" for item in losses})
+
+
+def _loss_name(loss) -> str:
+    if isinstance(loss, str):
+        return loss
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", type(loss).__name__)
+    logits = getattr(loss, "from_logits", None) or getattr(loss, "_fn_kwargs", {}).get("from_logits")
+    return f"{name}(from_logits)" if logits else name
+
+
+def weighted_cover(candidates, features, cost, start=()) -> list[str]:
+    """``start`` plus the candidates that together hold every feature any of them holds, taken greedily
+    by the most features not yet held per unit of cost (ties: the id); in the order chosen."""
+    chosen: list[str] = list(start)
+    missing = set().union(*(features(c) for c in candidates)) - set().union(*(features(c) for c in chosen))
+    while missing:
+        best = max((c for c in candidates if c not in chosen),
+                   key=lambda c: (len(features(c) & missing) / max(cost(c), 1e-3), c))
+        chosen.append(best)
+        missing -= features(best)
     return chosen
 
 

@@ -38,12 +38,14 @@ def main(argv=None) -> int:
     os.makedirs(report_dir, exist_ok=True)
     # Test files or node ids given on the command line replace the whole suite.
     named_paths = [a for a in pytest_args if not a.startswith("-") and os.path.exists(a.split("::")[0])]
+    workers = worker_args(pytest_args)
+    share_cores(workers)
     code = pytest.main([
         *([] if named_paths else ["conformance"]),
         f"--html={os.path.join(report_dir, 'report.html')}", "--self-contained-html",
         f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
         "-p", "reporting.plugin", f"--results-json={os.path.join(report_dir, 'results.json')}",
-        *worker_args(pytest_args),
+        *workers,
         *pytest_args,
     ])
     if code == NO_TESTS_COLLECTED:
@@ -65,6 +67,17 @@ def worker_args(pytest_args: list) -> list:
         return ["-n", "0"]
     # loadgroup: checks that share a cached run stay in one worker (conformance/conftest.py).
     return ["-n", str(workers), "--dist", "loadgroup"]
+
+
+def share_cores(workers: list) -> None:
+    """Each xdist worker gets its share of the cores as TensorFlow threads (unless set): two workers
+    with a two-thread pool each on two cores oversubscribe them (measured: the default tier on tf221,
+    two workers, 151.6 s with TensorFlow's own pools, 143.4 s with one thread each, the same verdicts)."""
+    if "-n" not in workers or workers[workers.index("-n") + 1] == "0":
+        return
+    threads = str(max(1, (os.cpu_count() or 1) // int(workers[workers.index("-n") + 1])))
+    for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        os.environ.setdefault(name, threads)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import json
 import pathlib
 import shutil
 import sys
+import time
 
 import numpy as np
 
@@ -36,6 +37,8 @@ MODELS = [entry.id for entry in catalog.entries("model")]
 # The rest (up to 2.5 MB each: the wide Dense and Conv2D layers of func.dense, seq.vgg_like, ...)
 # are written and read by the live grid.
 GOLDEN_PARAMETER_LIMIT = 8000
+# written.json's entry for a format the default tier leaves to the full tier (conformance/tiers.py).
+NOT_IN_THIS_TIER = "not written in the default tier (the full tier writes it: conformance/tiers.py)"
 
 
 def golden_models() -> list[str]:
@@ -61,22 +64,28 @@ def outputs_of(call, inputs) -> list[np.ndarray]:
     return [np.asarray(o, dtype="float32") for o in call(inputs)]
 
 
-def write_entry(entry_id: str, folder: pathlib.Path) -> dict:
-    """Every format for one entry into folder/<entry>/, with the outputs on the fixed input and
-    the outcome of each write (written.json); returns {format: outcome}."""
+def write_entry(entry_id: str, folder: pathlib.Path, formats=None) -> tuple[dict, dict]:
+    """Every format (or ``formats``) for one entry into folder/<entry>/, with the outputs on the fixed
+    input and the outcome of each write (written.json; a format left out is recorded as such);
+    returns ({format: outcome}, {format: seconds})."""
     model = build_with_numpy_weights(entry_id)
     outputs = outputs_of(lambda x: as_list(model(x, training=False)), fixed_input(entry_id))
     target = folder / entry_id
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    outcomes = {}
+    outcomes, seconds = {}, {}
     for fmt in compat.SAVE_FORMATS:
+        if formats is not None and fmt not in formats:
+            outcomes[fmt] = NOT_IN_THIS_TIER
+            continue
+        start = time.perf_counter()
         outcomes[fmt], _ = outcome_of(lambda: compat.save_as(model, fmt, str(target)))
+        seconds[fmt] = round(time.perf_counter() - start, 2)
     np.savez_compressed(target / "outputs.npz", *outputs)
     (target / "written.json").write_text(json.dumps(outcomes, indent=1, sort_keys=True) + "\n")
     write_manifest(folder)
-    return outcomes
+    return outcomes, seconds
 
 
 def write_manifest(folder: pathlib.Path) -> None:
@@ -84,7 +93,7 @@ def write_manifest(folder: pathlib.Path) -> None:
 
 
 def write_all(folder: pathlib.Path, entry_ids=MODELS) -> dict:
-    return {entry_id: write_entry(entry_id, folder) for entry_id in entry_ids}
+    return {entry_id: write_entry(entry_id, folder)[0] for entry_id in entry_ids}
 
 
 def written_entries(folder: pathlib.Path) -> list[str]:

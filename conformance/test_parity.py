@@ -18,7 +18,7 @@ pytestmark = pytest.mark.parity
 
 ENTRIES = catalog.buildable()
 CASES = [pytest.param(entry, path, id=f"{entry.id}-{path.name}",
-                      marks=[pytest.mark.gpu] if path.device == "GPU" else [])
+                      marks=[pytest.mark.expensive("parity"), *([pytest.mark.gpu] if path.device == "GPU" else [])])
          for entry in ENTRIES for path in TARGETS]
 
 _REFERENCES: dict = {}

@@ -14,37 +14,55 @@ import pathlib
 
 import pytest
 
-from conformance import expect, saving
+from conformance import expect, saving, tiers
 from layers import compat
 
 pytestmark = pytest.mark.saving
 
 ARTIFACTS = (pathlib.Path(__file__).resolve().parents[1] / "reports" / os.environ.get("GATE_ENV", "local")
              / "artifacts")
-GOLDEN_CASES = [pytest.param(writer, entry_id, fmt, id=f"{entry_id}-{writer}-{fmt}")
+GOLDEN_CASES = [pytest.param(writer, entry_id, fmt, id=f"{entry_id}-{writer}-{fmt}",
+                             marks=[pytest.mark.expensive("savedmodel")] if fmt == "savedmodel" else [])
                 for writer in saving.GOLDEN_WRITERS
                 for entry_id in saving.written_entries(saving.GOLDEN_DIR / writer)
                 for fmt in compat.SAVE_FORMATS]
 
 
+class _Written:
+    """``written(entry_id)``: {format: outcome}, each entry written once per test run in the formats
+    its tier writes; ``written.seconds(entry_id)``: {format: seconds each write took}."""
+
+    def __init__(self, tier):
+        self.tier = tier
+        self.outcomes, self.timings = {}, {}
+
+    def __call__(self, entry_id):
+        if entry_id not in self.outcomes:
+            formats = [f for f in compat.SAVE_FORMATS if tiers.saves_in(f, entry_id, self.tier)]
+            self.outcomes[entry_id], self.timings[entry_id] = saving.write_entry(entry_id, ARTIFACTS, formats)
+        return self.outcomes[entry_id]
+
+    def seconds(self, entry_id):
+        self(entry_id)
+        return self.timings[entry_id]
+
+
 @pytest.fixture(scope="session")
-def written():
-    """``written(entry_id)``: {format: outcome}, each entry written once per test run."""
-    outcomes = {}
-
-    def get(entry_id):
-        if entry_id not in outcomes:
-            outcomes[entry_id] = saving.write_entry(entry_id, ARTIFACTS)
-        return outcomes[entry_id]
-
-    return get
+def written(tier):
+    return _Written(tier)
 
 
-@pytest.mark.parametrize("fmt", compat.SAVE_FORMATS)
+# The SavedModel writer is the slowest (conformance/tiers.py): the default tier keeps a covering subset.
+FORMATS = [pytest.param(fmt, marks=[pytest.mark.expensive("savedmodel")] if fmt == "savedmodel" else [])
+           for fmt in compat.SAVE_FORMATS]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("entry_id", saving.MODELS)
 def test_this_version_writes_every_format(entry_id, fmt, written, record_property):
     observed = written(entry_id)[fmt]
     record_property("write", observed)
+    record_property("seconds", written.seconds(entry_id).get(fmt, 0.0))
     expect.outcome(entry_id, f"save:{fmt}:{entry_id}", f"writes {fmt}", observed, record_property)
 
 
@@ -59,7 +77,7 @@ def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_propert
                    _observed(cell), record_property)
 
 
-@pytest.mark.parametrize("fmt", compat.SAVE_FORMATS)
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("entry_id", saving.MODELS)
 def test_what_this_version_wrote_reads_back(entry_id, fmt, written, record_property):
     """Every artifact this version wrote loads here again and gives the outputs it was written with."""

@@ -50,8 +50,10 @@ def pytest_runtest_setup(item):
 def pytest_runtest_teardown(item):
     # Runs in the test's own process (an xdist worker too): what only that process knows travels
     # in the teardown report's user properties, which xdist forwards.
+    marker = item.get_closest_marker("expensive")
     item.user_properties.append((GATE_KEY, {"snippet": item.stash.get(SNIPPET, results.SUITE),
-                                            "expected": _applied_expectations()}))
+                                            "expected": _applied_expectations(),
+                                            "expensive": marker.args[0] if marker else None}))
 
 
 def _applied_expectations() -> list:
@@ -83,6 +85,7 @@ class ResultsCollector:
         gate = properties.pop(GATE_KEY, None)
         if gate:
             test["snippet"], test["expected"] = gate["snippet"], gate["expected"]
+            test["expensive"] = gate["expensive"]
         if report.when == "call" or report.failed or report.skipped:
             test["values"].update(properties)
         if report.failed:
@@ -93,11 +96,13 @@ class ResultsCollector:
             test["message"] = _skip_reason(report)
 
     def pytest_sessionfinish(self, session):
+        from conformance import tiers
         from layers import compat  # imported here: the collector is only registered inside a gate run
 
         results.write(self.path, {
             "format": results.FORMAT, "env": pathlib.Path(self.path).parent.name,
             "environment": compat.environment(),
+            "tier": tiers.chosen_tier(session.config.getoption("--tier", default=None)),
             "started": datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc).isoformat(),
             "wall_seconds": round(time.time() - self.started, 1),
             "timing": self.timing(),

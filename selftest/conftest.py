@@ -30,12 +30,14 @@ def pytest_terminal_summary(terminalreporter):
         out.write_text(json.dumps(ARGUMENTS, indent=1))
     if not DETECTIONS:
         return
-    rows = sorted(DETECTIONS, key=lambda d: d["injection"])
+    rows = sorted(DETECTIONS, key=lambda d: (d["injection"], d["tier"]))
     terminalreporter.section("injected regressions: detection table")
-    terminalreporter.write_line(f"{'injection':34} {'area':18} {'caught':7} {'failures':>8}  named by the gate")
+    terminalreporter.write_line(f"{'injection':34} {'area':18} {'tier':8} {'caught':7} {'failures':>8}  named by the gate"
+                                "  [first failing check]")
     for row in rows:
-        terminalreporter.write_line(f"{row['injection']:34} {row['area']:18} {'yes' if row['caught'] else 'NO':7} "
-                                    f"{row['failures']:>8}  {row['named']}")
+        terminalreporter.write_line(f"{row['injection']:34} {row['area']:18} {row['tier']:8} "
+                                    f"{'yes' if row['caught'] else 'NO':7} {row['failures']:>8}  {row['named']}"
+                                    f"  [{row['first_check']}]")
     out = ROOT / "reports" / "selftest" / "detections.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))

@@ -27,13 +27,16 @@ class GateRun:
         return any(t["snippet"] == snippet and words in t["message"] for t in self.failures)
 
 
-def run_gate(label: str, select: list, inject: str | None = None, extra: tuple = ()) -> GateRun:
-    env = dict(os.environ, GATE_INJECT=inject or "", TF_CPP_MIN_LOG_LEVEL="2")
+def run_gate(label: str, select: list, inject: str | None = None, extra: tuple = (), workers: int = 1,
+             tier: str | None = None) -> GateRun:
+    """The gate as a user runs it (conformance/gate.py), serial unless ``workers`` (a narrow selection
+    runs faster than two workers start), in ``tier`` (else $GATE_TIER, else the default tier)."""
+    env = dict(os.environ, GATE_INJECT=inject or "", TF_CPP_MIN_LOG_LEVEL="2", GATE_WORKERS=str(workers))
+    if tier:
+        env["GATE_TIER"] = tier
     report_env = f"selftest/{label}"  # reports/selftest/<label>/: not a column of the index
-    # Serial unless the caller asks for workers: a narrow selection runs faster than two workers start.
-    workers = () if any(a.startswith("-n") for a in extra) else ("-n", "0")
     command = [sys.executable, "-m", "conformance.gate", "--env", report_env, "-p", "selftest.plugin",
-               "-q", "-o", "console_output_style=classic", *workers, *extra, *select]
+               "-q", "-o", "console_output_style=classic", *extra, *select]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     path = ROOT / "reports" / report_env / "results.json"
     tests = results.load(path)["tests"] if path.exists() else []

@@ -2,17 +2,20 @@
 the same recorded values (wall times aside)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from selftest.conftest import TIMED_RUNS
-from selftest.run import run_gate
+from selftest.run import ROOT, run_gate
 
 pytestmark = pytest.mark.selftest
 
 # pytest-random-order registers itself (entry point) in the selftest environment; these switch it on.
 RANDOM_ORDER = ("--random-order-bucket=global", "--random-order-seed=20261122")
-WORKERS = ("-n", "2")
 NOT_BEHAVIOUR = {"seconds"}
+BUDGET_SECONDS = 120
+XDIST_RUNS: list = []  # the stability check's run with two workers, reused by the budget check
 
 
 def _strip(value):
@@ -25,7 +28,8 @@ def _strip(value):
 
 def test_random_order_and_xdist_agree_on_outcomes_and_values():
     shuffled = run_gate("stability-random-order", [], extra=RANDOM_ORDER)
-    parallel = run_gate("stability-xdist", [], extra=WORKERS)
+    parallel = run_gate("stability-xdist", [], workers=2)
+    XDIST_RUNS.append(parallel)
     TIMED_RUNS.extend(["selftest/stability-random-order", "selftest/stability-xdist"])
     assert shuffled.tests and parallel.tests, shuffled.output[-1500:] + parallel.output[-1500:]
     a = {t["nodeid"]: t for t in shuffled.tests}
@@ -37,3 +41,20 @@ def test_random_order_and_xdist_agree_on_outcomes_and_values():
     assert not outcome_changes, "outcomes differ between random order and xdist: " + "; ".join(outcome_changes)
     assert not value_changes, "recorded values differ between random order and xdist: " + ", ".join(value_changes)
     assert shuffled.returncode == parallel.returncode == 0, "the default tier failed\n" + shuffled.output[-1500:]
+
+
+def test_the_default_tier_fits_its_budget():
+    """The default tier with two workers, as the gate runs it, within $GATE_BUDGET_SECONDS (120 s:
+    the budget on a 2-core machine; a bigger or smaller machine sets its own).  Reuses the xdist run of
+    the stability check when it ran in this session."""
+    from reporting import results, timing
+
+    if not XDIST_RUNS:
+        XDIST_RUNS.append(run_gate("stability-xdist", [], workers=2))
+    data = results.load(ROOT / "reports" / "selftest" / "stability-xdist" / "results.json")
+    budget = float(os.environ.get("GATE_BUDGET_SECONDS", BUDGET_SECONDS))
+    assert data["tier"] == "default" and data["timing"]["workers"] == 2, (data["tier"], data["timing"])
+    assert data["wall_seconds"] <= budget, (
+        f"the default tier took {data['wall_seconds']:.0f} s with two workers; the budget is {budget:.0f} s "
+        "($GATE_BUDGET_SECONDS). Move a check whose kind is expensive per entry to the full tier's side of "
+        "conformance/tiers.py, or cut its cost:\n" + "\n".join(timing.table({"default tier": data})))
