@@ -76,6 +76,7 @@ def test_every_recipe_has_a_threshold_in_each_generation(table):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # attn.se_cnn.recipe's seed-size run: 386-556 s measured (thresholds.py)
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
 def test_recipe_at_the_seeds_own_size(entry, record_property):
     """The seed's own configuration (sizes, epochs), judged by thresholds measured at that size."""

@@ -11,6 +11,15 @@ ARGUMENTS: list[dict] = []  # the argument meta-test's table (selftest/test_argu
 TIMED_RUNS: list[str] = []  # report folders under reports/ of default-tier runs, for the timing table
 
 
+def pytest_collection_modifyitems(items):
+    import pytest
+
+    # Each selftest runs the gate in a subprocess under its own limit (selftest/run.py), and the gate's
+    # checks keep their per-check limit there: the 300 s per-check limit is not for these.
+    for item in items:
+        item.add_marker(pytest.mark.timeout(0))
+
+
 def pytest_terminal_summary(terminalreporter):
     if TIMED_RUNS:
         from reporting import timing
