@@ -137,6 +137,53 @@ def global_average_pool2d(x) -> Reference:
     return Reference(x.mean(axis=(1, 2)), (gamma(n) + 2 * U) * np.abs(x).mean(axis=(1, 2)))
 
 
+def conv1d(x, kernel, bias, stride=1, padding="valid", activation_name="linear") -> Reference:
+    """NWC convolution: the 2-D one over a height of 1."""
+    reference = conv2d(np.asarray(x)[:, None], np.asarray(kernel)[None], bias, (1, stride), padding,
+                       activation_name)
+    return Reference(reference.value[:, 0], reference.bound[:, 0])
+
+
+def max_pool1d(x, pool=2, padding="valid") -> Reference:
+    reference = max_pool2d(np.asarray(x)[:, None], (1, pool), padding=padding)
+    return Reference(reference.value[:, 0], reference.bound[:, 0])
+
+
+def global_average_pool1d(x) -> Reference:
+    (x,) = _f64(x)
+    n = x.shape[1]
+    return Reference(x.mean(axis=1), (gamma(n) + 2 * U) * np.abs(x).mean(axis=1))
+
+
+def add(*inputs) -> Reference:
+    inputs = _f64(*inputs)
+    value = sum(inputs)
+    return Reference(value, gamma(len(inputs) - 1) * sum(np.abs(x) for x in inputs))
+
+
+def multiply(*inputs) -> Reference:
+    inputs = _f64(*inputs)
+    value = np.prod(inputs, axis=0)
+    return Reference(value, gamma(len(inputs) - 1) * np.abs(value))  # each product rounds once
+
+
+def concatenate(inputs, axis=-1) -> Reference:
+    value = np.concatenate(_f64(*inputs), axis=axis)
+    return Reference(value, np.zeros_like(value))  # copies are exact
+
+
+def dot_attention(query, value, key=None) -> Reference:
+    """Luong (dot-product) attention, as keras.layers.Attention computes it by default: scores
+    query . key^T, a softmax over the keys, the weighted sum of the values."""
+    query, value = _f64(query, value)
+    key = value if key is None else _f64(key)[0]
+    scores = Reference(np.einsum("bqd,bkd->bqk", query, key),
+                       gamma(query.shape[-1]) * np.einsum("bqd,bkd->bqk", np.abs(query), np.abs(key)))
+    weights = softmax(scores)
+    out = weights.value @ value
+    return Reference(out, weights.bound @ np.abs(value) + gamma(key.shape[1]) * (weights.value @ np.abs(value)))
+
+
 def embedding(ids, table) -> Reference:
     (table,) = _f64(table)
     value = table[np.asarray(ids)]

@@ -87,6 +87,47 @@ def test_pooling(seed, size, pool, padding, record_property):
             record_property)
 
 
+@given(seed=seeds, steps=st.integers(3, 12), channels=st.integers(1, 4), filters=st.integers(1, 4),
+       window=st.integers(1, 4), stride=st.integers(1, 2), padding=st.sampled_from(["valid", "same"]))
+def test_conv1d(seed, steps, channels, filters, window, stride, padding, record_property):
+    rng = np.random.default_rng(seed)
+    x = _normal(rng, 2, steps, channels)
+    kernel, bias = _normal(rng, window, channels, filters, scale=0.5), _normal(rng, filters)
+    layer = _built(keras.layers.Conv1D(filters, window, strides=stride, padding=padding),
+                   (None, steps, channels), [kernel, bias])
+    _within(f"Conv1D({padding})", layer(x), oracles.conv1d(x, kernel, bias, stride, padding), record_property)
+
+
+@given(seed=seeds, steps=st.integers(2, 12), pool=st.integers(1, 3), padding=st.sampled_from(["valid", "same"]))
+def test_pooling_1d(seed, steps, pool, padding, record_property):
+    rng = np.random.default_rng(seed)
+    x = _normal(rng, 2, steps, 3)
+    _within(f"MaxPooling1D({padding})", keras.layers.MaxPooling1D(pool, padding=padding)(x),
+            oracles.max_pool1d(x, pool, padding=padding), record_property)
+    _within("GlobalAveragePooling1D", keras.layers.GlobalAveragePooling1D()(x), oracles.global_average_pool1d(x),
+            record_property)
+
+
+@given(seed=seeds, count=st.integers(2, 3), width=st.integers(1, 6), axis=st.sampled_from([1, -1]))
+def test_merges(seed, count, width, axis, record_property):
+    rng = np.random.default_rng(seed)
+    inputs = [_normal(rng, 2, 3, width) for _ in range(count)]
+    _within("Add", keras.layers.Add()(inputs), oracles.add(*inputs), record_property)
+    _within("Multiply", keras.layers.Multiply()(inputs), oracles.multiply(*inputs), record_property)
+    _within(f"Concatenate(axis={axis})", keras.layers.Concatenate(axis=axis)(inputs),
+            oracles.concatenate(inputs, axis=axis), record_property)
+
+
+@given(seed=seeds, queries=st.integers(1, 5), keys=st.integers(2, 6), width=st.integers(1, 8),
+       separate_key=st.booleans())
+def test_dot_attention(seed, queries, keys, width, separate_key, record_property):
+    rng = np.random.default_rng(seed)
+    query, value = _normal(rng, 2, queries, width), _normal(rng, 2, keys, width)
+    key = _normal(rng, 2, keys, width) if separate_key else None
+    got = keras.layers.Attention()([query, value] + ([key] if separate_key else []))
+    _within("Attention", got, oracles.dot_attention(query, value, key), record_property)
+
+
 @given(seed=seeds, vocabulary=st.integers(2, 30), width=st.integers(1, 8), steps=st.integers(1, 6))
 def test_embedding(seed, vocabulary, width, steps, record_property):
     rng = np.random.default_rng(seed)

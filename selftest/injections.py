@@ -155,6 +155,17 @@ def _attention_unscaled(p):
     p.set(keras.layers.MultiHeadAttention, "_compute_attention", compute_attention)
 
 
+def _dot_attention_scaled(p):
+    import keras
+
+    original = keras.layers.Attention._calculate_scores
+
+    def calculate_scores(self, query, key):
+        return original(self, query, key) / float(query.shape[-1]) ** 0.5  # as if use_scale were fixed on
+
+    p.set(keras.layers.Attention, "_calculate_scores", calculate_scores)
+
+
 def _mask_ignored(p):
     import keras
 
@@ -444,6 +455,8 @@ INJECTIONS = (
               "1e-3 becomes 1e-2", _batch_norm_epsilon, GOLDEN, (("attn.se_cnn", "golden: forward output"),)),
     Injection("attention_scale_removed", "attention", "MultiHeadAttention drops its 1/sqrt(key_dim) scaling",
               _attention_unscaled, GOLDEN, (("attn.self_attention_seq", "golden: forward output"),)),
+    Injection("dot_attention_scaled", "attention", "Attention (Luong, use_scale=False) divides its scores by "
+              "sqrt(dim)", _dot_attention_scaled, GOLDEN, (("attn.keras_attention", "golden: forward output"),)),
     Injection("embedding_mask_ignored", "masking", "Embedding(mask_zero=True) produces no mask",
               _mask_ignored, MASKS, (("attn.prob_attention_model", "padding"),)),
     Injection("summary_miscounts_parameters", "model summary", "summary() reports one parameter too many",
