@@ -9,6 +9,10 @@ import pytest
 from conformance import coverage, tiers
 
 
+def test_the_kind_names_are_the_kinds():
+    assert tiers.KINDS == tuple(tiers._kinds())
+
+
 @pytest.mark.parametrize("kind", tiers.KINDS)
 def test_the_default_subset_holds_every_feature_of_its_kind(kind):
     spec = tiers._kinds()[kind]

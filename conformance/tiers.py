@@ -62,7 +62,7 @@ def _kinds() -> dict[str, ExpensiveKind]:
     )}
 
 
-KINDS = ("parity", "training", "savedmodel")
+KINDS = ("parity", "training", "savedmodel")  # importable without Keras; test_tiers checks it names _kinds()
 
 
 def chosen_tier(option: str | None = None) -> str:
@@ -153,8 +153,8 @@ def main(argv=None) -> int:
             "seconds": costs_from(data)}, indent=1) + "\n")
         print(f"wrote {COSTS}")
     for kind in KINDS:
-        subset = default_subset(kind)
-        print(f"{kind}: {len(subset)} of {len(_kinds()[kind].candidates())}: {', '.join(subset)}")
+        subset, spec = default_subset(kind), _kinds()[kind]
+        print(f"{kind} ({spec.what}): {len(subset)} of {len(spec.candidates())}: {', '.join(subset)}")
     return 0
 
 

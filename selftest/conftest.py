@@ -42,7 +42,7 @@ def pytest_terminal_summary(terminalreporter):
     rows = sorted(DETECTIONS, key=lambda d: (d["injection"], d["tier"]))
     terminalreporter.section("injected regressions: detection table")
     terminalreporter.write_line(f"{'injection':34} {'area':18} {'tier':8} {'caught':7} {'failures':>8}  named by the gate"
-                                "  [first failing check]")
+                                "  [a failing check, first by node id]")
     for row in rows:
         terminalreporter.write_line(f"{row['injection']:34} {row['area']:18} {row['tier']:8} "
                                     f"{'yes' if row['caught'] else 'NO':7} {row['failures']:>8}  {row['named']}"

@@ -34,7 +34,7 @@ def test_injected_regression_is_caught_and_named(injection, tier):
     run = _run(injection.name if tier == "default" else f"{injection.name}-{tier}", injection.select,
                inject=injection.name, tier=tier)
     missing = [(snippet, words) for snippet, words in injection.catches if not run.names(snippet, words)]
-    first = min(run.failures, key=lambda t: t["nodeid"], default=None)
+    first = min(run.failures, key=lambda t: t["nodeid"], default=None)  # one failing check: the first by node id
     DETECTIONS.append({"injection": injection.name, "area": injection.area, "what": injection.what, "tier": tier,
                        "caught": run.returncode != 0 and not missing, "failures": len(run.failures),
                        "first_check": f"{first['kind']}: {first['nodeid'].split('::')[-1]}" if first else "",
