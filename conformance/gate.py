@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 NO_TESTS_COLLECTED = 5
@@ -38,6 +39,7 @@ def main(argv=None) -> int:
     os.makedirs(report_dir, exist_ok=True)
     # Test files or node ids given on the command line replace the whole suite.
     named_paths = [a for a in pytest_args if not a.startswith("-") and os.path.exists(a.split("::")[0])]
+    pytest_args = keep_default_exclusions(pytest_args)
     workers = worker_args(pytest_args)
     share_cores(workers)
     code = pytest.main([
@@ -52,6 +54,29 @@ def main(argv=None) -> int:
         print(f"gate[{args.env}]: the selection {pytest_args} matched no check; nothing to gate")
         return 0
     return int(code)
+
+
+# What pyproject.toml's addopts leaves out of every run: a user's own ``-m`` replaces addopts' ``-m``,
+# so without this ``-m convergence`` would also start the fifteen seed-size trainings (minutes each).
+EXCLUDED_MARKERS = ("slow", "selftest")
+
+
+def keep_default_exclusions(pytest_args: list) -> list:
+    """A ``-m EXPR`` of the user's keeps the default exclusions: it becomes
+    ``-m "(EXPR) and not slow and not selftest"``, unless EXPR names an excluded marker itself
+    (``-m slow`` asks for the slow tier)."""
+    args = list(pytest_args)
+    for i, arg in enumerate(args):
+        if arg == "-m" and i + 1 < len(args):
+            at, expression = i + 1, args[i + 1]
+        elif arg.startswith("-m") and not arg.startswith("-m=") and len(arg) > 2:
+            at, expression = i, arg[2:]
+        else:
+            continue
+        if not any(re.search(rf"\b{marker}\b", expression) for marker in EXCLUDED_MARKERS):
+            exclusions = " and ".join(f"not {marker}" for marker in EXCLUDED_MARKERS)
+            args[at] = ("" if at == i + 1 else "-m") + f"({expression}) and {exclusions}"
+    return args
 
 
 def worker_args(pytest_args: list) -> list:
