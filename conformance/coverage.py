@@ -68,6 +68,25 @@ def recipe_features(entry_id: str) -> frozenset[str]:
             | {f"loss:{_loss_name(item)}" for item in losses})
 
 
+def training_components(entry_id: str) -> frozenset[str]:
+    """What a recipe's compile hands to Keras's training machinery, named as the oracles name it:
+    "optimizer:<class>", "schedule:<class>" (a learning-rate schedule), "loss:<name>", "metric:<name or class>"."""
+    compiled = catalog.get(entry_id).recipe.compile()
+    optimizer = compiled["optimizer"]
+    optimizer = compat.keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
+    schedule = compat.schedule_of(optimizer)
+    metrics = compiled.get("metrics") or []
+    metrics = [m for ms in metrics.values() for m in (ms if isinstance(ms, (list, tuple)) else [ms])] \
+        if isinstance(metrics, dict) else list(metrics)
+    return (frozenset(f for f in recipe_features(entry_id) if f.startswith(("optimizer:", "loss:")))
+            | ({f"schedule:{type(schedule).__name__}"} if schedule is not None else set())
+            | {f"metric:{m if isinstance(m, str) else type(m).__name__}" for m in metrics})
+
+
+def recipe_ids() -> list[str]:
+    return [entry.id for entry in catalog.entries() if getattr(entry, "recipe", None)]
+
+
 def _loss_name(loss) -> str:
     if isinstance(loss, str):
         return loss

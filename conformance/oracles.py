@@ -25,6 +25,20 @@ ULPS = 8  # units in the last place allowed for one float32 transcendental funct
           # few ulps float32 math libraries reach; the measured use of whole bounds is at most 0.48)
 
 
+# What each oracle check covers: a layer class name, "optimizer:<class>", "loss:<name>", "metric:<name>" or
+# "schedule:<class>", to the checks that compare it (filled by @covers; conformance/test_oracle_coverage.py
+# requires an entry for everything the catalogue uses).
+COVERED: dict[str, list[str]] = {}
+
+
+def covers(*components: str):
+    def mark(test):
+        for component in components:
+            COVERED.setdefault(component, []).append(test.__name__)
+        return test
+    return mark
+
+
 def gamma(n: int) -> float:
     return n * U / (1 - n * U)
 
@@ -78,13 +92,20 @@ def activation(reference: Reference, name: str) -> Reference:
     return reference.then(function, derivative, ulps)
 
 
-def softmax(reference: Reference, axis: int = -1) -> Reference:
-    """exp(x - max) / sum: a logit error d moves each probability by at most 2 d relatively."""
-    logits = reference.value
-    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
+def softmax(reference: Reference, axis: int = -1, keep=None) -> Reference:
+    """exp(x - max) / sum: a logit error d moves each probability by at most 2 d relatively; so does
+    the rounding of x - max itself, one ulp of |x - max| (a probability of 4e-8 sits 17 below the
+    maximum: 17 ulps of its own size before exp rounds at all).  Where ``keep`` is False the weight is
+    exactly 0 (Keras's masked softmax: a large negative addend, whose exp underflows)."""
+    keep = np.ones(reference.value.shape, dtype=bool) if keep is None else \
+        np.broadcast_to(np.asarray(keep, dtype=bool), reference.value.shape)
+    logits = np.where(keep, reference.value, -np.inf)
+    gap = logits - logits.max(axis=axis, keepdims=True)
+    shifted = np.exp(gap)
     value = shifted / shifted.sum(axis=axis, keepdims=True)
     width = logits.shape[axis]
-    logit_error = reference.bound.max(axis=axis, keepdims=True)
+    logit_error = (np.where(keep, reference.bound, 0).max(axis=axis, keepdims=True)
+                   + U * np.where(keep, np.abs(gap), 0))
     return Reference(value, value * (2 * logit_error + (ULPS + gamma(width) / U + 2) * U))
 
 
@@ -229,11 +250,13 @@ def batch_norm_training(x, gamma_, beta, moving_mean, moving_variance, epsilon, 
             Reference(new_variance, stat_bound * (moving_variance + (np.abs(x) ** 2).mean(axis=axes) * 4)))
 
 
-def lstm(x, kernel, recurrent_kernel, bias) -> Reference:
+def lstm(x, kernel, recurrent_kernel, bias, mask=None) -> Reference:
     """The last output of an LSTM (gates i, f, c, o; tanh and sigmoid), with a bound that follows the
     error through every step: each gate is bounded like an affine map whose inputs carry the previous
-    step's bound."""
+    step's bound.  Where ``mask`` (batch, steps) is False the step is skipped: state and output carry
+    over unchanged, so the last output is that of the last unmasked step."""
     x, kernel, recurrent_kernel, bias = _f64(x, kernel, recurrent_kernel, bias)
+    keep = np.ones(x.shape[:2], dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     batch, steps, _ = x.shape
     units = recurrent_kernel.shape[0]
     h = np.zeros((batch, units))
@@ -252,11 +275,13 @@ def lstm(x, kernel, recurrent_kernel, bias) -> Reference:
         bi, bf, bo = (0.25 * b + ulp for b in (bi, bf, bo))
         bg = bg + ulp
         c_new = f * c + i * g
-        c_bound = np.abs(c) * bf + f * c_bound + np.abs(g) * bi + i * bg + 3 * U * np.abs(c_new)
-        c = c_new
-        tanh_c = np.tanh(c)
-        h = o * tanh_c
-        h_bound = np.abs(tanh_c) * bo + o * (c_bound + ulp) + 2 * U * np.abs(h)
+        c_bound_new = np.abs(c) * bf + f * c_bound + np.abs(g) * bi + i * bg + 3 * U * np.abs(c_new)
+        tanh_c = np.tanh(c_new)
+        h_new = o * tanh_c
+        h_bound_new = np.abs(tanh_c) * bo + o * (c_bound_new + ulp) + 2 * U * np.abs(h_new)
+        step = keep[:, t:t + 1]
+        c, c_bound = np.where(step, c_new, c), np.where(step, c_bound_new, c_bound)
+        h, h_bound = np.where(step, h_new, h), np.where(step, h_bound_new, h_bound)
     return Reference(h, h_bound)
 
 
@@ -288,6 +313,65 @@ def binary_crossentropy_from_logits(y_true, logits) -> Reference:
     return Reference(terms.mean(axis=-1), (gamma(logits.shape[-1] + 4) + ULPS * U) * magnitude)
 
 
+def binary_crossentropy(y_true, y_pred, epsilon_in_log: bool = False) -> Reference:
+    """mean over the last axis of -(y log p + (1 - y) log(1 - p)), p clipped to [eps, 1 - eps]; with
+    ``epsilon_in_log`` the logs are of p + eps and 1 - p + eps (Keras 2's TensorFlow backend form: a row
+    of conformance/expectations.py says which form a version uses)."""
+    y_true, y_pred = _f64(y_true, y_pred)
+    p = np.clip(y_pred, EPSILON, 1 - EPSILON)
+    shift = EPSILON if epsilon_in_log else 0.0
+    logs = np.log(p + shift), np.log(1 - p + shift)
+    terms = -(y_true * logs[0] + (1 - y_true) * logs[1])
+    magnitude = (np.abs(y_true) * np.abs(logs[0]) + np.abs(1 - y_true) * np.abs(logs[1])
+                 + 1 / p + 1 / (1 - p)).mean(axis=-1)  # 1/p: the rounding of p and 1 - p through the log
+    return Reference(terms.mean(axis=-1), (gamma(y_pred.shape[-1] + 6) + ULPS * U) * magnitude)
+
+
+# --- metrics: hits per example, and the fraction of them (one rounded mean) -----------------------------------------
+
+def _fraction(hits) -> Reference:
+    value = np.asarray(hits, dtype="float64").mean(axis=-1)
+    return Reference(value, gamma(np.shape(hits)[-1] + 1) * np.abs(value))
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5, per_element=False) -> Reference:
+    """The fraction of hits over the last axis per example; ``per_element``: each hit (Keras 3's function
+    leaves the mean to the metric object; a row of conformance/expectations.py says which a version does)."""
+    y_true, y_pred = _f64(y_true, y_pred)
+    hits = y_true == (y_pred > threshold)
+    return _hits(hits) if per_element else _fraction(hits)
+
+
+def _hits(hits) -> Reference:
+    value = np.asarray(hits, dtype="float64")
+    return Reference(value, np.zeros_like(value))  # one 0 or 1 per example: exact
+
+
+def categorical_accuracy(y_true, y_pred) -> Reference:
+    return _hits(np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1))
+
+
+def sparse_categorical_accuracy(labels, y_pred) -> Reference:
+    return _hits(np.asarray(labels).reshape(np.shape(y_pred)[:-1]) == np.argmax(y_pred, axis=-1))
+
+
+def streamed_mean(batches: list) -> Reference:
+    """A metric object's result after several update_state calls: every example's value weighs the same."""
+    values = np.concatenate([np.asarray(b, dtype="float64").ravel() for b in batches])
+    value = values.mean()
+    return Reference(np.asarray(value), np.asarray(gamma(values.size + 2) * (np.abs(values).mean() + abs(value))))
+
+
+# --- learning-rate schedules ------------------------------------------------------------------------
+
+def inverse_time_decay(step, initial_rate, decay_steps, decay_rate, staircase=False) -> Reference:
+    """initial / (1 + decay_rate * step / decay_steps) (the quotient floored with ``staircase``)."""
+    progress = np.asarray(step, dtype="float64") / decay_steps
+    progress = np.floor(progress) if staircase else progress
+    value = initial_rate / (1 + decay_rate * progress)
+    return Reference(value, 8 * U * np.abs(value))
+
+
 # --- one optimizer step ---------------------------------------------------------------------------
 
 def _steps(weight, gradients):
@@ -295,9 +379,23 @@ def _steps(weight, gradients):
     return weight, [np.asarray(g, dtype="float64") for g in gradients]
 
 
+def _held(*hyperparameters) -> list[float]:
+    """The hyperparameters as the optimizer's arithmetic sees them: float32 numbers.  0.999 is
+    0.99900001287 in float32, so its powers (the bias correction) differ from float64's by 1.3e-5 of
+    1 - beta: a difference of the definition's inputs, not of its arithmetic, so not the bound's."""
+    return [float(np.float32(h)) for h in hyperparameters]
+
+
+def _complement(beta: float) -> float:
+    """1 - beta as Keras forms it: in Python's float64 from the hyperparameter, then float32 (0.001 for
+    beta_2 = 0.999, where 1 - float32(0.999) would be 0.00099998713)."""
+    return float(np.float32(1 - beta))
+
+
 def sgd_steps(weight, gradients, learning_rate, momentum=0.0, nesterov=False) -> Reference:
     """One SGD update per gradient: v = m v - lr g; w += m v - lr g (Nesterov) or v."""
     weight, gradients = _steps(weight, gradients)
+    learning_rate, momentum = _held(learning_rate, momentum)
     velocity = np.zeros_like(weight)
     for gradient in gradients:
         velocity = momentum * velocity - learning_rate * gradient
@@ -311,25 +409,35 @@ def adam_steps(weight, gradients, learning_rate, beta_1=0.9, beta_2=0.999, epsil
     added to sqrt(v) (not to the corrected v).  The gradients must differ from step to step: with a
     constant gradient the corrected m / sqrt(v) is the gradient's sign whatever the betas."""
     weight, gradients = _steps(weight, gradients)
+    keep_1, keep_2 = _complement(beta_1), _complement(beta_2)
+    learning_rate, beta_1, beta_2, epsilon = _held(learning_rate, beta_1, beta_2, epsilon)
     m = np.zeros_like(weight)
+    m_size = np.zeros_like(weight)  # m's terms without cancellation: what its rounding is relative to
     v = np.zeros_like(weight)
+    bound = np.zeros_like(weight)
     for t, gradient in enumerate(gradients, start=1):
         rate = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-        m = m + (gradient - m) * (1 - beta_1)
-        v = v + (gradient ** 2 - v) * (1 - beta_2)
-        weight = weight - rate * m / (np.sqrt(v) + epsilon)
-    # Each step moves a weight by at most about a few times the rate; its float32 error is a few ulps
-    # of that step plus the rounding of the weight itself (the test keeps gradients away from zero,
-    # where m / sqrt(v) is ill-conditioned).
-    return Reference(weight, 16 * len(gradients) * U * (np.abs(weight) + learning_rate * 4))
+        m = m + (gradient - m) * keep_1
+        m_size = m_size * beta_1 + np.abs(gradient) * keep_1
+        v = v + (gradient ** 2 - v) * keep_2
+        step = rate * m / (np.sqrt(v) + epsilon)
+        weight = weight - step
+        # float32 rounds beta ** t by one ulp of 1, which 1 - beta ** t magnifies by 1 / (1 - beta ** t):
+        # the rate's relative error; m's rounding is relative to its terms' size (gradients of opposite
+        # signs cancel in m); a few ulps for v, the root, the quotient and the weight's subtraction.
+        rate_error = U / (2 * (1 - beta_2 ** t)) + U / (1 - beta_1 ** t) + 8 * U
+        bound = bound + np.abs(step) * rate_error + 8 * U * rate * m_size / (np.sqrt(v) + epsilon) + 2 * U * np.abs(weight)
+    return Reference(weight, bound)
 
 
 def rmsprop_steps(weight, gradients, learning_rate, rho=0.9, epsilon=1e-7) -> Reference:
     """One RMSprop update per gradient (not centred, no momentum): v = rho v + (1 - rho) g^2;
     w -= lr g / sqrt(v + eps)."""
     weight, gradients = _steps(weight, gradients)
+    keep = _complement(rho)
+    learning_rate, rho, epsilon = _held(learning_rate, rho, epsilon)
     v = np.zeros_like(weight)
     for gradient in gradients:
-        v = rho * v + (1 - rho) * gradient ** 2
+        v = rho * v + keep * gradient ** 2
         weight = weight - learning_rate * gradient / np.sqrt(v + epsilon)  # epsilon inside the root
     return Reference(weight, 16 * len(gradients) * U * (np.abs(weight) + learning_rate * 4 / np.sqrt(1 - rho)))

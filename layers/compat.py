@@ -279,9 +279,13 @@ def sgd_with_decay(learning_rate: float, decay: float, momentum: float = 0.0,
     Keras 1 applied ``lr / (1 + decay * iterations)``, which is exactly
     ``InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)``.
     """
-    schedule = _SCHEDULES.InverseTimeDecay(
-        initial_learning_rate=learning_rate, decay_steps=1, decay_rate=decay)
+    schedule = inverse_time_decay(learning_rate, decay_steps=1, decay_rate=decay)
     return keras.optimizers.SGD(learning_rate=schedule, momentum=momentum, nesterov=nesterov)
+
+
+def inverse_time_decay(initial_learning_rate: float, decay_steps: int, decay_rate: float, staircase=False):
+    return _SCHEDULES.InverseTimeDecay(initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+                                       decay_rate=decay_rate, staircase=staircase)
 
 
 def effective_learning_rate(optimizer) -> float:
