@@ -10,6 +10,9 @@ import dataclasses
 import functools
 from typing import Callable
 
+from reporting.results import SUITE  # the snippet of a check about Keras itself (an oracle)
+from selftest import injections_keras2 as k2
+
 STRUCTURAL = ["-m", "summary or shapes or documented or nodes"]
 GOLDEN = ["conformance/test_golden.py"]
 API_FACTS = ["conformance/test_api_facts.py"]
@@ -20,6 +23,11 @@ HANG = ["conformance/test_saving.py", "-k", "reads_back and seq.mlp_binary-h5", 
 CONFIGS = ["conformance/test_configs.py"]
 GOLDEN_FITS = ["conformance/test_golden.py", "-k", "fit_matches"]
 OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
+ORACLES = ["-m", "oracles"]
+FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
+
+
+SAME = "the Keras 3 patch"  # an injection's keras2: the same patch changes the same behaviour in Keras 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,9 +35,17 @@ class Injection:
     name: str
     area: str
     what: str
-    patch: Callable  # patch(patcher): applies the regression
+    patch: Callable  # patch(patcher): applies the regression to Keras 3
     select: list
     catches: tuple  # (snippet id, words the failure message must contain)
+    # Keras 2 (tf.keras 2.12-2.15): SAME, its own patch (selftest/injections_keras2.py), or the reason it has none.
+    keras2: Callable | str = SAME
+
+    def patch_for(self, keras3: bool) -> Callable | None:
+        """The patch for this generation, or None where the regression has no Keras 2 form."""
+        if keras3 or self.keras2 is SAME:
+            return self.patch
+        return self.keras2 if callable(self.keras2) else None
 
 
 class Patcher:
@@ -406,6 +422,67 @@ def _dense_config_drops_activation(p):
     p.set(keras.layers.Dense, "get_config", get_config)
 
 
+def _gradients_scaled(p):
+    from keras.src.optimizers.base_optimizer import BaseOptimizer
+
+    original = BaseOptimizer.apply
+
+    @functools.wraps(original)
+    def apply(self, grads, trainable_variables=None):
+        return original(self, [k2.scaled_gradient(g) for g in grads], trainable_variables)
+
+    p.set(BaseOptimizer, "apply", apply)
+
+
+def _validation_split_from_start(p):
+    from keras import tree
+    from keras.src.trainers.data_adapters import array_slicing
+
+    p.set(array_slicing, "train_validation_split", k2.split_from_start(array_slicing.train_validation_split,
+                                                                       tree.map_structure))
+
+
+def _embedding_config_drops_mask_zero(p):
+    import keras
+
+    original = keras.layers.Embedding.get_config
+
+    def get_config(self):
+        config = original(self)
+        config.pop("mask_zero", None)  # a saved Embedding comes back without its mask
+        return config
+
+    p.set(keras.layers.Embedding, "get_config", get_config)
+
+
+def _dropout_not_rescaled(p):
+    import keras
+
+    original = keras.layers.Dropout.call
+
+    @functools.wraps(original)
+    def call(self, inputs, training=False):
+        outputs = original(self, inputs, training=training)
+        return outputs * (1 - self.rate) if training and self.rate > 0 else outputs  # kept units not scaled up
+
+    p.set(keras.layers.Dropout, "call", call)
+
+
+def _rmsprop_default_epsilon(p):
+    import keras
+
+    p.wrap_init(keras.optimizers.RMSprop, lambda kwargs: kwargs.setdefault("epsilon", 1e-6))
+
+
+def _lstm_forget_bias_default(p):
+    import keras
+
+    def change(cell):
+        cell.unit_forget_bias = False  # the default True: a forget gate that starts half closed
+
+    p.before(keras.layers.LSTMCell, "build", change)
+
+
 def _optimizer_error(replace: Callable[[str], str]):
     """A patch that lets Keras raise its unknown-argument ValueError, with the message changed by ``replace``."""
     def patch(p):
@@ -436,17 +513,17 @@ _optimizer_error_other_cause = _optimizer_error(lambda message: message.replace(
 INJECTIONS = (
     Injection("optimizer_error_other_cause", "errors", "the optimizer rejects another argument than lr= with the "
               "same class and wording", _optimizer_error_other_cause, OPTIMIZER_ERRORS,
-              (("seq.mlp_softmax", "as_written:seq.mlp_softmax"),)),
+              (("seq.mlp_softmax", "as_written:seq.mlp_softmax"),), keras2="Keras 2 accepts the seeds' lr= (its optimizers keep the alias): there is no rejection to change"),
     Injection("softmax_over_wrong_axis", "activations", "softmax normalises over the batch axis",
-              _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),)),
+              _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),), keras2=k2.softmax_over_batch),
     Injection("dense_bias_dropped", "core layers", "Dense keeps its bias but never adds it",
-              _dense_bias_dropped, GOLDEN, (("seq.mlp_binary", "golden: forward output"),)),
+              _dense_bias_dropped, GOLDEN, (("seq.mlp_binary", "golden: forward output"),), keras2=k2.dense_bias_dropped),
     Injection("lstm_recurrent_activation", "recurrent layers", "LSTM's default recurrent activation "
               "becomes hard_sigmoid", _lstm_recurrent_activation, GOLDEN,
               (("seq.lstm_classifier", "golden: forward output"),)),
     Injection("same_padding_as_valid", "convolution", "padding='same' behaves as 'valid'",
               _same_padding_as_valid, STRUCTURAL, (("attn.se_cnn", "documented parameter totals"),
-                                                   ("attn.se_cnn", "summary structure"))),
+                                                   ("attn.se_cnn", "summary structure")), keras2=k2.same_padding_as_valid),
     Injection("merge_axis_ignored", "merge layers", "Concatenate ignores its axis (always -1)",
               _merge_axis_ignored, STRUCTURAL, (("func.inception", "summary structure"),)),
     Injection("dropout_at_inference", "regularization", "Dropout stays active at inference",
@@ -460,22 +537,22 @@ INJECTIONS = (
     Injection("embedding_mask_ignored", "masking", "Embedding(mask_zero=True) produces no mask",
               _mask_ignored, MASKS, (("attn.prob_attention_model", "padding"),)),
     Injection("summary_miscounts_parameters", "model summary", "summary() reports one parameter too many",
-              _summary_miscounts, STRUCTURAL, (("seq.mlp_binary", "raw summary text"),)),
+              _summary_miscounts, STRUCTURAL, (("seq.mlp_binary", "raw summary text"),), keras2=k2.summary_miscounts),
     Injection("node_accessor_wrong_node", "layer nodes", "the node accessor behind .output returns the "
-              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "public .input"),)),
+              "last call's node", _node_accessor_wrong, STRUCTURAL, (("func.shared_lstm", "public .input"),), keras2=k2.node_accessor_wrong),
     Injection("adam_default_learning_rate", "optimizers", "Adam's default learning rate 1e-3 becomes 1e-2",
               _adam_default_rate, API_FACTS, (("seq.compile_forms", "default learning rates"),)),
     Injection("to_categorical_dtype", "utilities", "to_categorical returns int64",
               _to_categorical_dtype, API_FACTS, (("util.to_categorical", "fact:to_categorical.dtype"),)),
     Injection("loss_weights_ignored", "training", "compile(loss_weights=) is ignored for multi-output models",
-              _loss_weights_ignored, API_FACTS, (("func.multi_io", "total loss = main + 0.2 * aux"),)),
+              _loss_weights_ignored, API_FACTS, (("func.multi_io", "total loss = main + 0.2 * aux"),), keras2=k2.loss_weights_ignored),
     Injection("time_distributed_steps_reversed", "wrappers", "TimeDistributed returns the steps in reverse",
               _time_distributed_reversed, API_FACTS,
-              (("func.time_distributed_model", "equals the inner model on that step"),)),
+              (("func.time_distributed_model", "equals the inner model on that step"),), keras2=k2.time_distributed_reversed),
     Injection("embedding_lookup_off_by_one", "embeddings", "Embedding looks up row i+1 for token i",
-              _embedding_off_by_one, GOLDEN, (("func.multi_io", "golden: forward output"),)),
+              _embedding_off_by_one, GOLDEN, (("func.multi_io", "golden: forward output"),), keras2=k2.embedding_off_by_one),
     Injection("relu_gradient_doubled", "activations", "relu's gradient is doubled (its forward pass is not)",
-              _relu_gradient_doubled, GOLDEN, (("seq.mlp_binary", "golden: gradients at step 0"),)),
+              _relu_gradient_doubled, GOLDEN, (("seq.mlp_binary", "golden: gradients at step 0"),), keras2=k2.relu_gradient_doubled),
     Injection("batch_norm_momentum_default", "normalization", "BatchNormalization's default momentum "
               "0.99 becomes 0.9 (only the moving statistics see it)", _batch_norm_momentum, GOLDEN,
               (("attn.se_cnn", "golden: weights after training"),)),
@@ -485,13 +562,13 @@ INJECTIONS = (
               _sgd_nesterov_ignored, GOLDEN, (("seq.mlp_softmax", "golden fit"),)),
     Injection("dense_bias_not_restored", "saving", "loading a .keras file or weights leaves Dense's bias at zero",
               _dense_bias_not_restored, READ_BACK, (("seq.mlp_binary", "reads back its own keras"),
-                                                    ("seq.mlp_binary", "reads back its own weights"))),
+                                                    ("seq.mlp_binary", "reads back its own weights")), keras2=k2.dense_bias_not_restored),
     Injection("dense_default_initializer", "initializers", "Dense's default kernel initializer becomes he_normal",
               _dense_default_initializer, CONFIGS, (("seq.mlp_binary", "layer configs"),)),
     Injection("adam_default_epsilon", "optimizers", "Adam's default epsilon 1e-7 becomes 1e-6",
               _adam_default_epsilon, CONFIGS, (("attn.dense_attention.recipe", "compile configs"),)),
     Injection("conv_kernel_flipped", "convolution", "Conv2D flips its kernel (convolution, not correlation)",
-              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: forward output"),)),
+              _conv_kernel_flipped, GOLDEN, (("seq.vgg_like", "golden: forward output"),), keras2=k2.conv_kernel_flipped),
     Injection("adam_default_beta_1", "optimizers", "Adam's default beta_1 0.9 becomes 0.85 (near: the first "
               "moment decays a little faster)", _adam_default_beta_1, GOLDEN_FITS,
               (("attn.se_cnn.recipe", "golden fit: history"),)),
@@ -506,13 +583,29 @@ INJECTIONS = (
               "the default 1e-3)", _layer_norm_epsilon_ignored, GOLDEN,
               (("attn.self_attention_seq", "golden: forward output"),)),
     Injection("sigmoid_scaled", "activations", "sigmoid is 0.1% too large", _sigmoid_scaled, GOLDEN,
-              (("seq.mlp_binary", "golden: forward output"),)),
+              (("seq.mlp_binary", "golden: forward output"),), keras2=k2.sigmoid_scaled),
     Injection("pooling_padding_same", "pooling", "pooling pads 'same' where it was built 'valid' (the default)",
-              _pooling_padding_same, STRUCTURAL, (("attn.se_cnn", "layer configs"),)),
+              _pooling_padding_same, STRUCTURAL, (("attn.se_cnn", "layer configs"),), keras2=k2.pooling_padding_same),
     Injection("to_categorical_shifted", "data", "to_categorical puts every label one class further on",
               _to_categorical_shifted, GOLDEN_FITS, (("seq.mlp_softmax", "golden fit: history"),)),
     Injection("h5_load_hangs", "saving", "loading an HDF5 model never returns", _h5_load_hangs, HANG,
-              (("seq.mlp_binary", "Timeout"),)),
+              (("seq.mlp_binary", "Timeout"),), keras2=k2.h5_load_hangs),
+    Injection("gradients_scaled", "training", "every gradient reaches the optimizer 1% too large (near: Adam and "
+              "RMSprop barely see a scale)", _gradients_scaled, FITS_AND_SGD_ORACLE,
+              (("seq.mlp_softmax", "golden fit"), (SUITE, "SGD")), keras2=k2.gradients_scaled),
+    Injection("validation_split_from_start", "data", "fit(validation_split=) holds out the first rows, not the last",
+              _validation_split_from_start, GOLDEN_FITS, (("attn.dense_attention.recipe", "golden fit: history"),),
+              keras2=k2.validation_split_from_start),
+    Injection("embedding_config_drops_mask_zero", "saving", "Embedding's config loses mask_zero: a saved model "
+              "comes back without its mask (Keras 3 keeps the mask as a NotEqual node of the graph: the outputs "
+              "read back equal, the configs do not)", _embedding_config_drops_mask_zero, CONFIGS,
+              (("attn.prob_attention_model", "layer configs"),)),
+    Injection("dropout_not_rescaled", "regularization", "Dropout in training drops units but does not scale the "
+              "kept ones by 1/(1 - rate)", _dropout_not_rescaled, ORACLES, ((SUITE, "Dropout(training)"),)),
+    Injection("rmsprop_default_epsilon", "optimizers", "RMSprop's default epsilon 1e-7 becomes 1e-6 (near)",
+              _rmsprop_default_epsilon, CONFIGS, (("func.dense", "compile configs"),)),
+    Injection("lstm_forget_bias_default", "initializers", "LSTM's unit_forget_bias default True becomes False",
+              _lstm_forget_bias_default, CONFIGS, (("seq.lstm_classifier", "layer configs"),)),
     Injection("dense_config_drops_activation", "saving", "Dense's config loses its activation: a saved Dense "
               "comes back linear", _dense_config_drops_activation, READ_BACK,
               (("seq.mlp_binary", "reads back its own keras"),)),
@@ -528,6 +621,10 @@ class Rewording:
     patch: Callable
     select: list
     reworded: tuple  # (snippet id, the expectation row's check id)
+    keras2_reason = "Keras 2 accepts the seeds' lr= (its optimizers keep the alias): there is no message to reword"
+
+    def patch_for(self, keras3: bool) -> Callable | None:
+        return self.patch if keras3 else None
 
 
 REWORDINGS = (

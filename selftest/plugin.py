@@ -14,7 +14,12 @@ _patcher = Patcher()
 def pytest_configure(config):
     name = os.environ.get("GATE_INJECT")
     if name:
-        BY_NAME[name].patch(_patcher)  # a KeyError names an unknown injection
+        from layers import compat
+
+        patch = BY_NAME[name].patch_for(compat.IS_KERAS3)  # a KeyError names an unknown injection
+        if patch is None:
+            raise RuntimeError(f"injection {name!r} has no form for Keras {compat.KERAS_VERSION}")
+        patch(_patcher)
 
 
 def pytest_report_header(config):

@@ -1,7 +1,9 @@
 """Run part of the gate in a subprocess, optionally with an injected regression, and read its results."""
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import json
 import os
 import pathlib
 import subprocess
@@ -30,14 +32,76 @@ class GateRun:
 def run_gate(label: str, select: list, inject: str | None = None, extra: tuple = (), workers: int = 1,
              tier: str | None = None) -> GateRun:
     """The gate as a user runs it (conformance/gate.py), serial unless ``workers`` (a narrow selection
-    runs faster than two workers start), in ``tier`` (else $GATE_TIER, else the default tier)."""
-    env = dict(os.environ, GATE_INJECT=inject or "", TF_CPP_MIN_LOG_LEVEL="2", GATE_WORKERS=str(workers))
+    runs faster than two workers start), in ``tier`` (else $GATE_TIER, else the default tier).  Each run
+    is a process of its own: a fork of selftest/forkserver.py, which has imported TensorFlow and Keras
+    once, or (SELFTEST_FORK=0, or no fork on this platform) a fresh interpreter."""
+    env = {"GATE_INJECT": inject or "", "GATE_WORKERS": str(workers)}
     if tier:
         env["GATE_TIER"] = tier
     report_env = f"selftest/{label}"  # reports/selftest/<label>/: not a column of the index
-    command = [sys.executable, "-m", "conformance.gate", "--env", report_env, "-p", "selftest.plugin",
-               "-q", "-o", "console_output_style=classic", *extra, *select]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    argv = ["--env", report_env, "-p", "selftest.plugin", "-q", "-o", "console_output_style=classic", *extra, *select]
     path = ROOT / "reports" / report_env / "results.json"
+    if path.exists():
+        path.unlink()  # a run that writes nothing must not be judged by an earlier run's results
+    if _forking():
+        log = ROOT / "reports" / report_env / "gate.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        returncode = _server().run(argv, env, log, timeout=1200)
+        output = log.read_text(errors="replace")[-6000:] if log.exists() else ""
+    else:
+        done = subprocess.run([sys.executable, "-m", "conformance.gate", *argv], cwd=ROOT,
+                              env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env),
+                              capture_output=True, text=True, timeout=1200)
+        returncode, output = done.returncode, done.stdout[-4000:] + done.stderr[-2000:]
     tests = results.load(path)["tests"] if path.exists() else []
-    return GateRun(done.returncode, tests, done.stdout[-4000:] + done.stderr[-2000:])
+    return GateRun(returncode, tests, output)
+
+
+def keras3() -> bool:
+    """Whether the gate runs Keras 3 here (the fork server knows: it imported it)."""
+    if _forking():
+        return _server().generation["keras3"]
+    probe = subprocess.run([sys.executable, "-c", "from layers import compat; print(compat.IS_KERAS3)"], cwd=ROOT,
+                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), capture_output=True, text=True, check=True)
+    return probe.stdout.strip().endswith("True")
+
+
+def _forking() -> bool:
+    return hasattr(os, "fork") and os.environ.get("SELFTEST_FORK", "1") != "0"
+
+
+class _ForkServer:
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "selftest.forkserver"], cwd=ROOT, text=True,
+                                        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        atexit.register(self.close)
+        hello = self.process.stdout.readline()
+        if not hello:
+            raise RuntimeError(f"selftest/forkserver.py did not start (exit code {self.process.wait()})")
+        self.generation = json.loads(hello)
+
+    def run(self, argv, env, log, timeout) -> int:
+        request = {"argv": argv, "env": env, "log": str(log), "timeout": timeout}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        reply = self.process.stdout.readline()
+        if not reply:
+            raise RuntimeError(f"selftest/forkserver.py ended (exit code {self.process.poll()}); "
+                               "SELFTEST_FORK=0 runs each gate in a fresh interpreter instead")
+        return json.loads(reply)["returncode"]
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+
+
+_SERVER: _ForkServer | None = None
+
+
+def _server() -> _ForkServer:
+    global _SERVER
+    if _SERVER is None or _SERVER.process.poll() is not None:
+        _SERVER = _ForkServer()
+    return _SERVER

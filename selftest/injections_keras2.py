@@ -1,0 +1,221 @@
+"""The same regressions as selftest/injections.py, patched into Keras 2 (tf.keras 2.12-2.15), where the
+Keras 3 patch reaches internals Keras 2 does not have (keras.ops, keras.src.backend.tensorflow, the
+Keras 3 module layout).  Each function takes the Patcher and changes the same behaviour as the Keras 3
+patch of the injection that names it."""
+from __future__ import annotations
+
+import functools
+
+
+def softmax_over_batch(p):
+    from keras.src import activations
+
+    original = activations.softmax
+
+    @functools.wraps(original)
+    def softmax(x, axis=-1):
+        return original(x, axis=0)  # over the batch instead of the classes
+
+    p.set(activations, "softmax", softmax)
+
+
+def dense_bias_dropped(p):
+    import keras
+    import tensorflow as tf
+
+    def call(self, inputs):
+        outputs = tf.tensordot(inputs, self.kernel, [[inputs.shape.rank - 1], [0]])  # the bias is never added
+        return self.activation(outputs) if self.activation is not None else outputs
+
+    p.set(keras.layers.Dense, "call", call)
+
+
+def same_padding_as_valid(p):
+    from keras.src.layers.convolutional.base_conv import Conv
+
+    def change(layer):
+        if layer.padding == "same":
+            layer.padding = "valid"
+
+    p.before(Conv, "build", change)
+
+
+def summary_miscounts(p):
+    from keras.src.utils import layer_utils
+
+    original = layer_utils.count_params
+    p.set(layer_utils, "count_params", lambda weights: original(weights) + 1)
+
+
+def time_distributed_reversed(p):
+    import keras
+    import tensorflow as tf
+
+    original = keras.layers.TimeDistributed.call
+
+    @functools.wraps(original)
+    def call(self, inputs, *args, **kwargs):
+        return tf.reverse(original(self, inputs, *args, **kwargs), axis=[1])  # the steps in reverse
+
+    p.set(keras.layers.TimeDistributed, "call", call)
+
+
+def embedding_off_by_one(p):
+    import keras
+    import tensorflow as tf
+
+    def call(self, inputs):
+        ids = tf.minimum(tf.cast(inputs, "int32") + 1, self.input_dim - 1)  # row i+1 for token i
+        return tf.nn.embedding_lookup(self.embeddings, ids)
+
+    p.set(keras.layers.Embedding, "call", call)
+
+
+def conv_kernel_flipped(p):
+    import keras
+    import tensorflow as tf
+
+    original = keras.layers.Conv2D.convolution_op
+
+    def convolution_op(self, inputs, kernel):
+        return original(self, inputs, tf.reverse(kernel, axis=[0, 1]))  # correlation became convolution
+
+    p.set(keras.layers.Conv2D, "convolution_op", convolution_op)
+
+
+def relu_gradient_doubled(p):
+    import tensorflow as tf
+    from keras.src import activations
+
+    original = activations.relu
+
+    @functools.wraps(original)
+    def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+        @tf.custom_gradient
+        def scaled_backward(x):
+            def gradient(upstream):
+                return 2.0 * upstream * tf.cast(x > 0, upstream.dtype)  # the forward pass is untouched
+            return original(x, alpha, max_value, threshold), gradient
+        return scaled_backward(x)
+
+    p.set(activations, "relu", relu)
+
+
+def sigmoid_scaled(p):
+    from keras.src import activations
+
+    original = activations.sigmoid
+
+    @functools.wraps(original)
+    def sigmoid(x):
+        return original(x) * 1.001  # a slightly wrong scale: 0.1%
+
+    p.set(activations, "sigmoid", sigmoid)
+
+
+def pooling_padding_same(p):
+    from keras.src.layers.pooling.base_pooling1d import Pooling1D
+    from keras.src.layers.pooling.base_pooling2d import Pooling2D
+
+    def change(layer):
+        if layer.padding == "valid":  # the default
+            layer.padding = "same"
+
+    for cls in (Pooling1D, Pooling2D):
+        p.before(cls, "compute_output_shape", change)
+        p.before(cls, "call", change)
+
+
+def h5_load_hangs(p):
+    import time
+
+    from keras.src.saving.legacy import hdf5_format
+
+    def load_model_from_hdf5(*args, **kwargs):
+        while True:
+            time.sleep(1)
+
+    p.set(hdf5_format, "load_model_from_hdf5", load_model_from_hdf5)
+
+
+def dense_bias_not_restored(p):
+    import keras
+    import tensorflow as tf
+
+    original = keras.layers.Dense.load_own_variables
+
+    def load_own_variables(self, store):
+        original(self, store)
+        if self.bias is not None:
+            self.bias.assign(tf.zeros_like(self.bias))  # the stored bias is read, then dropped
+
+    p.set(keras.layers.Dense, "load_own_variables", load_own_variables)
+
+
+def loss_weights_ignored(p):
+    from keras.src.engine.compile_utils import LossesContainer
+
+    original = LossesContainer.__init__
+
+    @functools.wraps(original)
+    def __init__(self, losses, loss_weights=None, *args, **kwargs):
+        original(self, losses, None, *args, **kwargs)  # the weights given are dropped
+
+    p.set(LossesContainer, "__init__", __init__)
+
+
+def node_accessor_wrong(p):
+    from keras.src.engine.base_layer import Layer
+
+    original = Layer._get_node_attribute_at_index
+
+    def accessor(self, node_index, attr, attr_name):
+        return original(self, len(self._inbound_nodes) - 1, attr, attr_name)  # always the last call
+
+    p.set(Layer, "_get_node_attribute_at_index", accessor)
+
+
+def split_from_start(original, map_structure):
+    """train_validation_split holding out the first rows: the same split of the rows in reverse, each part
+    reversed back (shared by both generations: each passes its own split function and tree mapper)."""
+    def reverse(arrays):
+        return map_structure(lambda a: a[::-1] if a is not None else None, arrays)
+
+    @functools.wraps(original)
+    def train_validation_split(arrays, validation_split):
+        train, validation = original(reverse(arrays), validation_split)
+        return reverse(train), reverse(validation)
+
+    return train_validation_split
+
+
+def validation_split_from_start(p):
+    import tensorflow as tf
+    from keras.src.engine import data_adapter
+
+    p.set(data_adapter, "train_validation_split", split_from_start(data_adapter.train_validation_split,
+                                                                   tf.nest.map_structure))
+
+
+def gradients_scaled(p):
+    from keras.src.optimizers.optimizer import Optimizer
+
+    original = Optimizer.apply_gradients
+
+    @functools.wraps(original)
+    def apply_gradients(self, grads_and_vars, *args, **kwargs):
+        scaled = [(scaled_gradient(g), v) for g, v in grads_and_vars]
+        return original(self, scaled, *args, **kwargs)
+
+    p.set(Optimizer, "apply_gradients", apply_gradients)
+
+
+def scaled_gradient(gradient, factor=1.01):
+    """A gradient 1% too large, dense or sparse (an Embedding's gradient is IndexedSlices)."""
+    import tensorflow as tf
+
+    if gradient is None:
+        return None
+    if isinstance(gradient, tf.IndexedSlices):
+        return tf.IndexedSlices(gradient.values * factor, gradient.indices, gradient.dense_shape)
+    return gradient * factor
