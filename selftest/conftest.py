@@ -9,6 +9,16 @@ from selftest.run import ROOT
 DETECTIONS: list[dict] = []
 ARGUMENTS: list[dict] = []  # the argument meta-test's table (selftest/test_arguments.py)
 TIMED_RUNS: list[str] = []  # report folders under reports/ of default-tier runs, for the timing table
+# A test records a row with record_property(<key>, row); the rows are gathered from the reports, so the
+# tables are whole when the selftest runs under pytest-xdist (each worker's lists are its own).
+TABLES = {"detection": DETECTIONS, "argument": ARGUMENTS, "timed_run": TIMED_RUNS}
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        for key, value in report.user_properties:
+            if key in TABLES:
+                TABLES[key].append(value)
 
 
 def pytest_collection_modifyitems(items):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from typing import Callable
 
 from reporting.results import SUITE  # the snippet of a check about Keras itself (an oracle)
@@ -82,6 +83,19 @@ class Patcher:
             original(self, *args, **kwargs)
 
         patcher.set(cls, "__init__", __init__)
+
+    def default(self, function, parameter: str, value):
+        """Change one default of ``function`` in place (its __defaults__ or __kwdefaults__): the
+        signature Keras inspects stays the function's own."""
+        kind = inspect.signature(function).parameters[parameter].kind
+        if kind is inspect.Parameter.KEYWORD_ONLY:
+            self.set(function, "__kwdefaults__", {**function.__kwdefaults__, parameter: value})
+            return
+        positional = [name for name, p in inspect.signature(function).parameters.items()
+                      if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        defaults = list(function.__defaults__)
+        defaults[positional.index(parameter) - (len(positional) - len(defaults))] = value
+        self.set(function, "__defaults__", tuple(defaults))
 
     def undo(self):
         for owner, name, value in reversed(self._undo):

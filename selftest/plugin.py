@@ -1,4 +1,5 @@
-"""Pytest plugin for the gate's subprocess: applies the injection named by $GATE_INJECT.
+"""Pytest plugin for the gate's subprocess: applies the injection named by $GATE_INJECT, or the
+mechanical mutant $GATE_MUTANT specifies (selftest/mutants.py).
 
 Loaded with ``-p selftest.plugin``; without $GATE_INJECT it does nothing (the clean run).
 """
@@ -20,11 +21,17 @@ def pytest_configure(config):
         if patch is None:
             raise RuntimeError(f"injection {name!r} has no form for Keras {compat.KERAS_VERSION}")
         patch(_patcher)
+    mutant = os.environ.get("GATE_MUTANT")
+    if mutant:
+        from selftest import mutants
+
+        mutants.apply(mutant, _patcher)
 
 
 def pytest_report_header(config):
-    name = os.environ.get("GATE_INJECT")
-    return f"selftest: injected regression {name!r}" if name else None
+    name, mutant = os.environ.get("GATE_INJECT"), os.environ.get("GATE_MUTANT")
+    return (f"selftest: injected regression {name!r}" if name else
+            f"selftest: mutant {mutant}" if mutant else None)
 
 
 def pytest_unconfigure(config):

@@ -30,12 +30,13 @@ class GateRun:
 
 
 def run_gate(label: str, select: list, inject: str | None = None, extra: tuple = (), workers: int = 1,
-             tier: str | None = None) -> GateRun:
+             tier: str | None = None, env: dict | None = None, server: "ForkServer | None" = None) -> GateRun:
     """The gate as a user runs it (conformance/gate.py), serial unless ``workers`` (a narrow selection
     runs faster than two workers start), in ``tier`` (else $GATE_TIER, else the default tier).  Each run
     is a process of its own: a fork of selftest/forkserver.py, which has imported TensorFlow and Keras
-    once, or (SELFTEST_FORK=0, or no fork on this platform) a fresh interpreter."""
-    env = {"GATE_INJECT": inject or "", "GATE_WORKERS": str(workers)}
+    once (this module's, or ``server``), or (SELFTEST_FORK=0, or no fork on this platform) a fresh
+    interpreter.  ``env``: more environment for the run (e.g. $GATE_MUTANT)."""
+    env = {"GATE_INJECT": inject or "", "GATE_WORKERS": str(workers), **(env or {})}
     if tier:
         env["GATE_TIER"] = tier
     report_env = f"selftest/{label}"  # reports/selftest/<label>/: not a column of the index
@@ -46,7 +47,7 @@ def run_gate(label: str, select: list, inject: str | None = None, extra: tuple =
     if _forking():
         log = ROOT / "reports" / report_env / "gate.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        returncode = _server().run(argv, env, log, timeout=1200)
+        returncode = (server or _server()).run(argv, env, log, timeout=1200)
         output = log.read_text(errors="replace")[-6000:] if log.exists() else ""
     else:
         done = subprocess.run([sys.executable, "-m", "conformance.gate", *argv], cwd=ROOT,
@@ -70,7 +71,9 @@ def _forking() -> bool:
     return hasattr(os, "fork") and os.environ.get("SELFTEST_FORK", "1") != "0"
 
 
-class _ForkServer:
+class ForkServer:
+    """A selftest/forkserver.py process: each run() is one gate run in a fork of it."""
+
     def __init__(self):
         self.process = subprocess.Popen([sys.executable, "-m", "selftest.forkserver"], cwd=ROOT, text=True,
                                         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
@@ -97,11 +100,11 @@ class _ForkServer:
             self.process.wait(timeout=60)
 
 
-_SERVER: _ForkServer | None = None
+_SERVER: ForkServer | None = None
 
 
-def _server() -> _ForkServer:
+def _server() -> ForkServer:
     global _SERVER
     if _SERVER is None or _SERVER.process.poll() is not None:
-        _SERVER = _ForkServer()
+        _SERVER = ForkServer()
     return _SERVER

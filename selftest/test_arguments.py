@@ -18,7 +18,6 @@ from conformance import arguments, golden_fit
 from conformance.golden_tolerances import for_this_generation
 from layers import catalog
 from layers.training import quick_epochs
-from selftest.conftest import ARGUMENTS
 
 pytestmark = pytest.mark.selftest
 
@@ -38,7 +37,7 @@ def seen_by(stored: dict, observed: dict) -> str | None:
 
 
 @pytest.mark.parametrize("change", PERTURBATIONS, ids=lambda p: f"{p.recipe}:{p.argument}")
-def test_a_changed_argument_is_seen(change):
+def test_a_changed_argument_is_seen(change, record_property):
     recipe = catalog.get(change.recipe).recipe
     if change.argument == "fit.epochs":
         before, after = quick_epochs(recipe), quick_epochs(recipe, {**recipe.fit, **change.fit})
@@ -50,7 +49,7 @@ def test_a_changed_argument_is_seen(change):
         assert stored is not None, f"no golden fit baseline for {change.recipe}"
         observed = golden_fit.fit_run(change.recipe, compile_overrides=change.compile, fit_overrides=change.fit)
         seen, reason = seen_by(stored, observed), None
-    ARGUMENTS.append({"recipe": change.recipe, "argument": change.argument, "change": change.change,
+    record_property("argument", {"recipe": change.recipe, "argument": change.argument, "change": change.change,
                       "seen_by": seen or f"nothing ({reason})" if reason else seen})
     assert seen or reason, (f"[{change.recipe}] {change.argument} changed ({change.change}) and no default-tier "
                             f"check saw it: a hole in the gate")

@@ -6,7 +6,6 @@ import os
 
 import pytest
 
-from selftest.conftest import DETECTIONS
 from selftest.injections import INJECTIONS
 from selftest.run import keras3, run_gate
 
@@ -30,14 +29,14 @@ TIERS = os.environ.get("SELFTEST_TIERS", "default").split(",")
 
 @pytest.mark.parametrize("tier", TIERS)
 @pytest.mark.parametrize("injection", INJECTIONS, ids=lambda i: i.name)
-def test_injected_regression_is_caught_and_named(injection, tier):
+def test_injected_regression_is_caught_and_named(injection, tier, record_property):
     if injection.patch_for(keras3()) is None:
         pytest.skip(f"{injection.name} has no Keras 2 form: {injection.keras2}")
     run = _run(injection.name if tier == "default" else f"{injection.name}-{tier}", injection.select,
                inject=injection.name, tier=tier)
     missing = [(snippet, words) for snippet, words in injection.catches if not run.names(snippet, words)]
     first = min(run.failures, key=lambda t: t["nodeid"], default=None)  # one failing check: the first by node id
-    DETECTIONS.append({"injection": injection.name, "area": injection.area, "what": injection.what, "tier": tier,
+    record_property("detection", {"injection": injection.name, "area": injection.area, "what": injection.what, "tier": tier,
                        "caught": run.returncode != 0 and not missing, "failures": len(run.failures),
                        "first_check": f"{first['kind']}: {first['nodeid'].split('::')[-1]}" if first else "",
                        "named": "; ".join(f"{s}: {w}" for s, w in injection.catches)})

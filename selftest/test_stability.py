@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from selftest.conftest import TIMED_RUNS
 from selftest.run import ROOT, run_gate
 
-pytestmark = pytest.mark.selftest
+# One worker runs both (the budget check reuses the stability check's xdist run).
+pytestmark = [pytest.mark.selftest, pytest.mark.xdist_group("stability")]
 
 # pytest-random-order registers itself (entry point) in the selftest environment; these switch it on.
 RANDOM_ORDER = ("--random-order-bucket=global", "--random-order-seed=20261122")
@@ -26,11 +26,12 @@ def _strip(value):
     return value
 
 
-def test_random_order_and_xdist_agree_on_outcomes_and_values():
+def test_random_order_and_xdist_agree_on_outcomes_and_values(record_property):
     shuffled = run_gate("stability-random-order", [], extra=RANDOM_ORDER)
     parallel = run_gate("stability-xdist", [], workers=2)
     XDIST_RUNS.append(parallel)
-    TIMED_RUNS.extend(["selftest/stability-random-order", "selftest/stability-xdist"])
+    for name in ("selftest/stability-random-order", "selftest/stability-xdist"):
+        record_property("timed_run", name)
     assert shuffled.tests and parallel.tests, shuffled.output[-1500:] + parallel.output[-1500:]
     a = {t["nodeid"]: t for t in shuffled.tests}
     b = {t["nodeid"]: t for t in parallel.tests}

@@ -1,0 +1,220 @@
+"""Mechanical mutants: every default the catalogue leans on, changed, one per gate run; the mutation score.
+
+The hand-written injections (selftest/injections.py) are the regressions someone thought of.  These are
+generated: for every Keras class the catalogue's models and recipes use (each layer type, nested ones
+included, and each optimizer) and every loss and metric its recipes compile (the function or class
+Keras resolves a name to), each constructor or function default that is a bool, a number, a tuple of
+ints or a string with a known alternative is changed to another valid value (``mutated``).  Each
+mutant is applied in a fork of the gate (selftest/forkserver.py) by rewriting the function's own
+``__defaults__`` / ``__kwdefaults__``, so the signature Keras inspects is unchanged, and judged by the
+default tier's cheap kinds that look at components: the config snapshots and the NumPy oracles
+(``JUDGE``).  A mutant is killed when that run fails; a survivor is a hole to close or an equivalent
+mutant, listed in ``EQUIVALENT`` with the reason.
+
+    python -m selftest.mutants [--workers 2] [--budget 900] [--only TEXT] [--list]
+
+writes reports/selftest/mutants.json and prints the score per area.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import inspect
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+JUDGE = ["conformance/test_configs.py", "conformance/test_oracles.py", "conformance/test_oracles_composite.py",
+         "-p", "no:randomly"]
+SKIPPED_PARAMETERS = {"name", "dtype", "trainable", "autocast", "seed", "input_shape", "batch_size",
+                      "data_format", "use_cudnn", "kwargs"}
+# String defaults with another valid value of the same kind (padding, initializer, activation, score mode).
+ALTERNATIVES = {"valid": "same", "same": "valid", "glorot_uniform": "he_normal", "zeros": "ones", "ones": "zeros",
+                "orthogonal": "glorot_uniform", "uniform": "random_normal", "tanh": "relu",
+                "sigmoid": "hard_sigmoid", "linear": "relu", "dot": "concat"}
+# Survivors that change nothing the gate could see, by mutant id prefix, with the reason.
+EQUIVALENT: dict[str, str] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    owner: str  # "module:qualname" of the function whose default changes (a constructor or a loss/metric)
+    parameter: str
+    original: object
+    value: object
+    area: str  # layers, optimizers, losses, metrics
+    used_by: str  # one catalogue entry that uses it
+
+    @property
+    def id(self) -> str:
+        return f"{self.owner.split(':')[1]}.{self.parameter}={self.value!r}"
+
+    def spec(self) -> str:
+        return json.dumps([self.owner, self.parameter, self.value])
+
+
+def mutated(value):
+    """Another valid value of the same kind, or None where there is no mechanical choice."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        if value == 0:
+            return 0.1
+        return value / 2 if 0 < value < 1 else value * 2
+    if isinstance(value, tuple) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return tuple(v + 1 for v in value)
+    if isinstance(value, str):
+        return ALTERNATIVES.get(value)
+    return None
+
+
+def _owner(function) -> str:
+    return f"{function.__module__}:{function.__qualname__}"
+
+
+def _resolve(owner: str):
+    module, qualname = owner.split(":")
+    target = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _defaults_of(function) -> list[tuple[str, object]]:
+    return [(p.name, p.default) for p in inspect.signature(function).parameters.values()
+            if p.default is not inspect.Parameter.empty and p.name not in SKIPPED_PARAMETERS]
+
+
+def _used() -> dict:
+    """(function, area) -> an entry using it: the catalogue's Keras constructors, losses and metrics."""
+    from conformance import coverage
+    from layers import catalog, compat
+
+    keras = compat.keras
+    used: dict = {}
+    for entry_id in coverage.model_ids():
+        compat.reset_session(0)
+        for layer in compat.all_layers(catalog.build(entry_id, small=True)):
+            cls = type(layer)
+            if cls.__module__.startswith(("keras", "tf_keras")):
+                used.setdefault((cls.__init__, "layers"), entry_id)
+    for entry_id in coverage.recipe_ids():
+        compiled = catalog.get(entry_id).recipe.compile()
+        optimizer = compiled["optimizer"]
+        optimizer = keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
+        used.setdefault((type(optimizer).__init__, "optimizers"), entry_id)
+        for loss in _flat(compiled["loss"]):
+            resolved = keras.losses.get(loss) if isinstance(loss, str) else getattr(loss, "fn", loss)
+            used.setdefault((_callable(resolved), "losses"), entry_id)
+        for metric in _flat(compiled.get("metrics") or []):
+            names = ("binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy") \
+                if metric == "accuracy" else (metric,)  # 'accuracy' becomes one of these by the loss
+            for name in names:
+                resolved = keras.metrics.get(name) if isinstance(name, str) else name
+                used.setdefault((_callable(resolved), "metrics"), entry_id)
+    return used
+
+
+def _callable(resolved):
+    """The function whose defaults apply: a plain function itself, else the object's constructor (Keras 3
+    resolves metric names to metric objects)."""
+    return resolved if inspect.isfunction(resolved) else type(resolved).__init__
+
+
+def _flat(value) -> list:
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _flat(item)]
+    return [v for item in value for v in _flat(item)] if isinstance(value, (list, tuple)) else [value]
+
+
+def mutants() -> list[Mutant]:
+    found = {}
+    for (function, area), entry_id in _used().items():
+        for parameter, default in _defaults_of(function):
+            value = mutated(default)
+            if value is not None:
+                mutant = Mutant(_owner(function), parameter, default, value, area, entry_id)
+                found.setdefault(mutant.id, mutant)
+    return sorted(found.values(), key=lambda m: (m.area, m.id))
+
+
+def apply(spec: str, patcher) -> None:
+    """Apply the mutant a spec names (in the gate's process: selftest/plugin.py, $GATE_MUTANT)."""
+    owner, parameter, value = json.loads(spec)
+    function = _resolve(owner)
+    value = tuple(value) if isinstance(value, list) else value
+    patcher.default(function, parameter, value)
+
+
+def run(selected: list[Mutant], workers: int, budget: float) -> list[dict]:
+    """Each mutant in a forked gate run, ``workers`` at a time, until ``budget`` seconds have passed."""
+    from selftest.run import ForkServer, run_gate
+
+    start = time.monotonic()
+    servers = [ForkServer() for _ in range(workers)]
+
+    def judge(index_and_mutant):
+        index, mutant = index_and_mutant
+        row = {"mutant": mutant.id, "area": mutant.area, "used_by": mutant.used_by}
+        if time.monotonic() - start > budget:
+            return {**row, "state": "not run (budget)"}
+        gate = run_gate(f"mutant-{index % workers}", JUDGE, extra=(), env={"GATE_MUTANT": mutant.spec()},
+                        server=servers[index % workers])
+        first = min(gate.failures, key=lambda t: t["nodeid"], default=None)
+        killed = gate.returncode != 0
+        return {**row, "state": "killed" if killed else "survived", "failures": len(gate.failures),
+                "first_check": first["nodeid"].split("::")[-1] if first else "",
+                "equivalent": next((why for prefix, why in EQUIVALENT.items() if mutant.id.startswith(prefix)), "")}
+
+    # One mutant per server at a time: server k takes mutants k, k + workers, ...
+    lanes = [[(i, m) for i, m in enumerate(selected) if i % workers == k] for k in range(workers)]
+    with ThreadPoolExecutor(workers) as pool:
+        done = pool.map(lambda lane: [judge(item) for item in lane], lanes)
+    for server in servers:
+        server.close()
+    return sorted((row for lane in done for row in lane), key=lambda r: (r["area"], r["mutant"]))
+
+
+def score_table(rows: list[dict]) -> list[str]:
+    lines = [f"{'area':12} {'killed':>7} {'run':>5} {'score':>6}  survivors (equivalent ones marked =)"]
+    for area in sorted({r["area"] for r in rows}):
+        ran = [r for r in rows if r["area"] == area and r["state"] != "not run (budget)"]
+        killed = [r for r in ran if r["state"] == "killed"]
+        survivors = [("=" if r["equivalent"] else "") + r["mutant"] for r in ran if r["state"] == "survived"]
+        score = f"{len(killed) / len(ran):.0%}" if ran else "-"
+        lines.append(f"{area:12} {len(killed):>7} {len(ran):>5} {score:>6}  {', '.join(survivors)}")
+    skipped = sum(r["state"] == "not run (budget)" for r in rows)
+    if skipped:
+        lines.append(f"{skipped} mutants not run: the time budget ran out")
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--budget", type=float, default=900, help="seconds; mutants not started by then are listed")
+    parser.add_argument("--only", default="", help="only mutants whose id contains this text")
+    parser.add_argument("--list", action="store_true", help="print the mutants and stop")
+    args = parser.parse_args(argv)
+    selected = [m for m in mutants() if args.only in m.id]
+    if args.list:
+        for m in selected:
+            print(f"{m.area:10} {m.id:60} (default {m.original!r}; used by {m.used_by})")
+        return 0
+    rows = run(selected, args.workers, args.budget)
+    from selftest.run import ROOT
+
+    out = ROOT / "reports" / "selftest" / "mutants.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=1))
+    print("\n".join(score_table(rows)))
+    for row in rows:
+        print(f"{row['state']:18} {row['mutant']:60} {row.get('first_check', '')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
