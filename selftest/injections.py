@@ -86,7 +86,9 @@ class Patcher:
 
     def default(self, function, parameter: str, value):
         """Change one default of ``function`` in place (its __defaults__ or __kwdefaults__): the
-        signature Keras inspects stays the function's own."""
+        signature Keras inspects stays the function's own.  A decorated function (TensorFlow's dispatch
+        wrappers) is changed underneath, where its defaults live."""
+        function = inspect.unwrap(function)
         kind = inspect.signature(function).parameters[parameter].kind
         if kind is inspect.Parameter.KEYWORD_ONLY:
             self.set(function, "__kwdefaults__", {**function.__kwdefaults__, parameter: value})
@@ -534,7 +536,7 @@ INJECTIONS = (
               _dense_bias_dropped, GOLDEN, (("seq.mlp_binary", "golden: forward output"),), keras2=k2.dense_bias_dropped),
     Injection("lstm_recurrent_activation", "recurrent layers", "LSTM's default recurrent activation "
               "becomes hard_sigmoid", _lstm_recurrent_activation, GOLDEN,
-              (("seq.lstm_classifier", "golden: forward output"),)),
+              (("seq.lstm_classifier", "golden: forward output"),), keras2=k2.lstm_recurrent_activation),
     Injection("same_padding_as_valid", "convolution", "padding='same' behaves as 'valid'",
               _same_padding_as_valid, STRUCTURAL, (("attn.se_cnn", "documented parameter totals"),
                                                    ("attn.se_cnn", "summary structure")), keras2=k2.same_padding_as_valid),
@@ -545,7 +547,7 @@ INJECTIONS = (
     Injection("batch_norm_epsilon_default", "normalization", "BatchNormalization's default epsilon "
               "1e-3 becomes 1e-2", _batch_norm_epsilon, GOLDEN, (("attn.se_cnn", "golden: forward output"),)),
     Injection("attention_scale_removed", "attention", "MultiHeadAttention drops its 1/sqrt(key_dim) scaling",
-              _attention_unscaled, GOLDEN, (("attn.self_attention_seq", "golden: forward output"),)),
+              _attention_unscaled, GOLDEN, (("attn.self_attention_seq", "golden: forward output"),), keras2=k2.attention_unscaled),
     Injection("dot_attention_scaled", "attention", "Attention (Luong, use_scale=False) divides its scores by "
               "sqrt(dim)", _dot_attention_scaled, GOLDEN, (("attn.keras_attention", "golden: forward output"),)),
     Injection("embedding_mask_ignored", "masking", "Embedding(mask_zero=True) produces no mask",
@@ -592,7 +594,7 @@ INJECTIONS = (
               "logits as probabilities", _binary_crossentropy_from_logits_ignored, GOLDEN_FITS,
               (("attn.se_cnn.recipe", "golden fit: history"),)),
     Injection("binary_accuracy_threshold", "metrics", "binary accuracy's default threshold 0.5 becomes 0.7",
-              _binary_accuracy_threshold, GOLDEN_FITS, (("seq.mlp_binary", "golden fit: history"),)),
+              _binary_accuracy_threshold, GOLDEN_FITS, (("seq.mlp_binary", "golden fit: history"),), keras2=k2.binary_accuracy_threshold),
     Injection("layer_norm_epsilon_ignored", "normalization", "LayerNormalization ignores its epsilon (1e-6 becomes "
               "the default 1e-3)", _layer_norm_epsilon_ignored, GOLDEN,
               (("attn.self_attention_seq", "golden: forward output"),)),

@@ -7,16 +7,18 @@ from __future__ import annotations
 import functools
 
 
+def _activation(p, name: str, make):
+    """Replace activation ``name`` where Keras 2 computes it: keras.src.backend, which every activation
+    function calls at call time (the functions themselves are resolved by name through a registry
+    filled at import, so replacing them is not seen by Dense(activation='softmax'))."""
+    from keras.src import backend
+
+    original = getattr(backend, name)
+    p.set(backend, name, functools.wraps(original)(make(original)))
+
+
 def softmax_over_batch(p):
-    from keras.src import activations
-
-    original = activations.softmax
-
-    @functools.wraps(original)
-    def softmax(x, axis=-1):
-        return original(x, axis=0)  # over the batch instead of the classes
-
-    p.set(activations, "softmax", softmax)
+    _activation(p, "softmax", lambda original: lambda x, axis=-1: original(x, axis=0))  # over the batch
 
 
 def dense_bias_dropped(p):
@@ -85,32 +87,22 @@ def conv_kernel_flipped(p):
 
 def relu_gradient_doubled(p):
     import tensorflow as tf
-    from keras.src import activations
 
-    original = activations.relu
+    def make(original):
+        def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+            @tf.custom_gradient
+            def scaled_backward(x):
+                def gradient(upstream):
+                    return 2.0 * upstream * tf.cast(x > 0, upstream.dtype)  # the forward pass is untouched
+                return original(x, alpha, max_value, threshold), gradient
+            return scaled_backward(x)
+        return relu
 
-    @functools.wraps(original)
-    def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-        @tf.custom_gradient
-        def scaled_backward(x):
-            def gradient(upstream):
-                return 2.0 * upstream * tf.cast(x > 0, upstream.dtype)  # the forward pass is untouched
-            return original(x, alpha, max_value, threshold), gradient
-        return scaled_backward(x)
-
-    p.set(activations, "relu", relu)
+    _activation(p, "relu", make)
 
 
 def sigmoid_scaled(p):
-    from keras.src import activations
-
-    original = activations.sigmoid
-
-    @functools.wraps(original)
-    def sigmoid(x):
-        return original(x) * 1.001  # a slightly wrong scale: 0.1%
-
-    p.set(activations, "sigmoid", sigmoid)
+    _activation(p, "sigmoid", lambda original: lambda x: original(x) * 1.001)  # a slightly wrong scale: 0.1%
 
 
 def pooling_padding_same(p):
@@ -121,9 +113,20 @@ def pooling_padding_same(p):
         if layer.padding == "valid":  # the default
             layer.padding = "same"
 
+    # Keras 2 reads call()'s signature to decide whether to pass training=: the wrappers keep the originals'.
     for cls in (Pooling1D, Pooling2D):
-        p.before(cls, "compute_output_shape", change)
-        p.before(cls, "call", change)
+        call, output_shape = cls.call, cls.compute_output_shape
+
+        def new_call(self, inputs, _call=call):
+            change(self)
+            return _call(self, inputs)
+
+        def new_output_shape(self, input_shape, _output_shape=output_shape):
+            change(self)
+            return _output_shape(self, input_shape)
+
+        p.set(cls, "call", new_call)
+        p.set(cls, "compute_output_shape", new_output_shape)
 
 
 def h5_load_hangs(p):
@@ -219,3 +222,40 @@ def scaled_gradient(gradient, factor=1.01):
     if isinstance(gradient, tf.IndexedSlices):
         return tf.IndexedSlices(gradient.values * factor, gradient.indices, gradient.dense_shape)
     return gradient * factor
+
+
+def lstm_recurrent_activation(p):
+    import keras
+
+    def change(layer):
+        if layer.cell.recurrent_activation is keras.activations.sigmoid:
+            layer.cell.recurrent_activation = keras.activations.hard_sigmoid
+            # Keras 2 chose its fused kernel (sigmoid built in) at construction: that choice must follow.
+            layer._could_use_gpu_kernel = False
+
+    p.before(keras.layers.LSTM, "build", change)
+
+
+def attention_unscaled(p):
+    import keras
+
+    original = keras.layers.MultiHeadAttention._compute_attention
+
+    @functools.wraps(original)
+    def compute_attention(self, *args, **kwargs):
+        key_dim, self._key_dim = self._key_dim, 1  # Keras 2 scales by 1/sqrt(self._key_dim) here
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            self._key_dim = key_dim
+
+    p.set(keras.layers.MultiHeadAttention, "_compute_attention", compute_attention)
+
+
+def binary_accuracy_threshold(p):
+    import keras
+    from keras.src.metrics import accuracy_metrics
+
+    # compile(metrics=['accuracy']) uses the function on Keras 2, the class on Keras 3: both move.
+    p.default(accuracy_metrics.binary_accuracy, "threshold", 0.7)
+    p.wrap_init(keras.metrics.BinaryAccuracy, lambda kwargs: kwargs.setdefault("threshold", 0.7))

@@ -20,7 +20,10 @@ XDIST_RUNS: list = []  # the stability check's run with two workers, reused by t
 
 def _strip(value):
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in NOT_BEHAVIOUR}
+        # An expected error's text is not compared once its row accepted it: on Keras 2 which op reports
+        # the MNIST recipe's one shape error first is TensorFlow's scheduling (the row names both ops).
+        ignored = NOT_BEHAVIOUR | ({"observed"} if value.get("verdict") == "as expected" else set())
+        return {k: _strip(v) for k, v in value.items() if k not in ignored}
     if isinstance(value, list):
         return [_strip(v) for v in value]
     return value
