@@ -7,8 +7,8 @@ Keras resolves a name to), each constructor or function default that is a bool, 
 ints or a string with a known alternative is changed to another valid value (``mutated``).  Each
 mutant is applied in a fork of the gate (selftest/forkserver.py) by rewriting the function's own
 ``__defaults__`` / ``__kwdefaults__``, so the signature Keras inspects is unchanged, and judged by the
-default tier's cheap kinds that look at components: the config snapshots and the NumPy oracles
-(``JUDGE``).  A mutant is killed when that run fails; a survivor is a hole to close or an equivalent
+default tier's cheap kinds that look at components: the config snapshots, the NumPy oracles and the API
+facts (``JUDGE``).  A mutant is killed when that run fails; a survivor is a hole to close or an equivalent
 mutant, listed in ``EQUIVALENT`` with the reason.
 
     python -m selftest.mutants [--workers 2] [--budget 900] [--only TEXT] [--list]
@@ -26,15 +26,26 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 JUDGE = ["conformance/test_configs.py", "conformance/test_oracles.py", "conformance/test_oracles_composite.py",
-         "-p", "no:randomly"]
+         "conformance/test_api_facts.py", "-p", "no:randomly"]
 SKIPPED_PARAMETERS = {"name", "dtype", "trainable", "autocast", "seed", "input_shape", "batch_size",
                       "data_format", "use_cudnn", "kwargs"}
 # String defaults with another valid value of the same kind (padding, initializer, activation, score mode).
 ALTERNATIVES = {"valid": "same", "same": "valid", "glorot_uniform": "he_normal", "zeros": "ones", "ones": "zeros",
                 "orthogonal": "glorot_uniform", "uniform": "random_normal", "tanh": "relu",
                 "sigmoid": "hard_sigmoid", "linear": "relu", "dot": "concat"}
-# Survivors that change nothing the gate could see, by mutant id prefix, with the reason.
-EQUIVALENT: dict[str, str] = {}
+# Survivors that change nothing the catalogue runs, by mutant id prefix, with the reason (each read in
+# the Keras source or the catalogue: a default its only caller always overrides is never used).
+EQUIVALENT: dict[str, str] = {
+    "LSTMCell.__init__.": "LSTM, the cell's only user, passes every one of these arguments to the cell it makes "
+                          "(LSTM's own defaults are mutants of their own)",
+    "EinsumDense.__init__.": "MultiHeadAttention, its only user here, passes its own initializers to each EinsumDense",
+    "Softmax.__init__.axis": "MultiHeadAttention, its only user here, makes its Softmax with explicit axes",
+    "Concatenate.__init__.axis": "the seeds call keras.layers.concatenate(), which passes its own axis=-1 on",
+    "LayerNormalization.__init__.epsilon": "SelfAttentionLayer, its only user, passes epsilon=1e-6",
+    "MaxPooling1D.__init__.pool_size": "seq.conv1d_classifier, its only user, passes MaxPooling1D(3)",
+    "SGD.__init__.momentum": "every SGD the catalogue trains passes momentum (compat.sgd_with_decay)",
+    "SGD.__init__.nesterov": "every SGD the catalogue trains passes nesterov (compat.sgd_with_decay)",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,13 +190,17 @@ def run(selected: list[Mutant], workers: int, budget: float) -> list[dict]:
 
 
 def score_table(rows: list[dict]) -> list[str]:
-    lines = [f"{'area':12} {'killed':>7} {'run':>5} {'score':>6}  survivors (equivalent ones marked =)"]
+    """Per area: mutants killed of those run, and of those not listed as equivalent; the survivors."""
+    lines = [f"{'area':12} {'killed':>7} {'run':>5} {'score':>6} {'of non-equivalent':>18}  survivors (= equivalent)"]
     for area in sorted({r["area"] for r in rows}):
         ran = [r for r in rows if r["area"] == area and r["state"] != "not run (budget)"]
         killed = [r for r in ran if r["state"] == "killed"]
-        survivors = [("=" if r["equivalent"] else "") + r["mutant"] for r in ran if r["state"] == "survived"]
+        survivors = [r for r in ran if r["state"] == "survived"]
+        judged = len(ran) - sum(bool(r["equivalent"]) for r in survivors)
         score = f"{len(killed) / len(ran):.0%}" if ran else "-"
-        lines.append(f"{area:12} {len(killed):>7} {len(ran):>5} {score:>6}  {', '.join(survivors)}")
+        sharp = f"{len(killed) / judged:.0%}" if judged else "-"
+        names = ", ".join(("=" if r["equivalent"] else "") + r["mutant"] for r in survivors)
+        lines.append(f"{area:12} {len(killed):>7} {len(ran):>5} {score:>6} {sharp:>18}  {names}")
     skipped = sum(r["state"] == "not run (budget)" for r in rows)
     if skipped:
         lines.append(f"{skipped} mutants not run: the time budget ran out")

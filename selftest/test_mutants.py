@@ -38,3 +38,18 @@ def test_a_mutant_spec_round_trips():
     assert _function(0)[1] == 2
     patcher.undo()
     assert _function(0)[1] == 1
+
+
+def test_every_equivalent_mutant_listed_exists():
+    """A listed reason for a mutant the catalogue no longer produces is stale: it would excuse a future one."""
+    ids = [m.id for m in mutants.mutants()]
+    stale = [prefix for prefix in mutants.EQUIVALENT if not any(i.startswith(prefix) for i in ids)]
+    assert not stale, f"EQUIVALENT names mutants that no longer exist: {stale}"
+
+
+def test_the_score_table_counts_equivalent_survivors_apart():
+    rows = [{"mutant": "A.x=1", "area": "layers", "state": "killed", "equivalent": ""},
+            {"mutant": "A.y=2", "area": "layers", "state": "survived", "equivalent": "always passed"},
+            {"mutant": "A.z=3", "area": "layers", "state": "survived", "equivalent": ""}]
+    line = mutants.score_table(rows)[1]
+    assert "33%" in line and "50%" in line and "=A.y=2" in line and "A.z=3" in line
