@@ -67,7 +67,7 @@ def recipe_features(entry_id: str) -> frozenset[str]:
     optimizer = compiled["optimizer"]
     optimizer = keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
     loss = compiled["loss"]
-    losses = list(loss.values()) if isinstance(loss, dict) else list(loss) if isinstance(loss, (list, tuple)) else [loss]
+    losses = flat(loss)
     model_id = recipe.model_id
     return (layer_types(model_id) | {f"optimizer:{type(optimizer).__name__}"}
             | {f"loss:{_loss_name(item)}" for item in losses})
@@ -80,12 +80,17 @@ def training_components(entry_id: str) -> frozenset[str]:
     optimizer = compiled["optimizer"]
     optimizer = compat.keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
     schedule = compat.schedule_of(optimizer)
-    metrics = compiled.get("metrics") or []
-    metrics = [m for ms in metrics.values() for m in (ms if isinstance(ms, (list, tuple)) else [ms])] \
-        if isinstance(metrics, dict) else list(metrics)
+    metrics = flat(compiled.get("metrics") or [])
     return (frozenset(f for f in recipe_features(entry_id) if f.startswith(("optimizer:", "loss:")))
             | ({f"schedule:{type(schedule).__name__}"} if schedule is not None else set())
             | {f"metric:{m if isinstance(m, str) else type(m).__name__}" for m in metrics})
+
+
+def flat(value) -> list:
+    """The items of a compile argument given per output (dict), as a list, or alone."""
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in flat(item)]
+    return [v for item in value for v in flat(item)] if isinstance(value, (list, tuple)) else [value]
 
 
 def recipe_ids() -> list[str]:

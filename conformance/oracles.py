@@ -327,11 +327,16 @@ def binary_crossentropy(y_true, y_pred, epsilon_in_log: bool = False) -> Referen
     return Reference(terms.mean(axis=-1), (gamma(y_pred.shape[-1] + 6) + ULPS * U) * magnitude)
 
 
-# --- metrics: hits per example, and the fraction of them (one rounded mean) -----------------------------------------
+# --- metrics: hits per example, and the fraction of them (one rounded mean) -----------------------
 
 def _fraction(hits) -> Reference:
     value = np.asarray(hits, dtype="float64").mean(axis=-1)
     return Reference(value, gamma(np.shape(hits)[-1] + 1) * np.abs(value))
+
+
+def _hits(hits) -> Reference:
+    value = np.asarray(hits, dtype="float64")
+    return Reference(value, np.zeros_like(value))  # one 0 or 1 per example: exact
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5, per_element=False) -> Reference:
@@ -340,11 +345,6 @@ def binary_accuracy(y_true, y_pred, threshold=0.5, per_element=False) -> Referen
     y_true, y_pred = _f64(y_true, y_pred)
     hits = y_true == (y_pred > threshold)
     return _hits(hits) if per_element else _fraction(hits)
-
-
-def _hits(hits) -> Reference:
-    value = np.asarray(hits, dtype="float64")
-    return Reference(value, np.zeros_like(value))  # one 0 or 1 per example: exact
 
 
 def categorical_accuracy(y_true, y_pred) -> Reference:
@@ -369,6 +369,8 @@ def inverse_time_decay(step, initial_rate, decay_steps, decay_rate, staircase=Fa
     progress = np.asarray(step, dtype="float64") / decay_steps
     progress = np.floor(progress) if staircase else progress
     value = initial_rate / (1 + decay_rate * progress)
+    # float32 holds the two rates (2 roundings) and computes the quotient, product, sum and division (4):
+    # 6 ulps of the result at most; 8 leaves two in hand.
     return Reference(value, 8 * U * np.abs(value))
 
 

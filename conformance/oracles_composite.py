@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.oracles import U, ULPS, Reference, activation, gamma, sigmoid, softmax
+from conformance.oracles import U, ULPS, Reference, activation, gamma, global_average_pool2d, sigmoid, softmax
 
 
 def exact(x) -> Reference:
@@ -53,12 +53,6 @@ def dense(x: Reference, kernel, bias=None, activation_name="linear") -> Referenc
     if bias is not None:
         out = plus(out, bias)
     return activation(out, activation_name)
-
-
-def masked_softmax(logits: Reference, keep=None, axis: int = -1) -> Reference:
-    """softmax where masked positions (keep False) get weight 0, as Keras's Softmax layer and the seeds'
-    masked softmax do (a large negative addend: exp underflows to exactly 0)."""
-    return softmax(logits, axis, keep)
 
 
 def layer_norm(x: Reference, gamma_, beta, epsilon) -> Reference:
@@ -121,7 +115,7 @@ def multi_head_attention(query, value, weights, key=None, keep=None, bias_along_
                         bias_along_axis_1)
     q = scaled(q, 1.0 / np.sqrt(float(key_dim)))
     scores = contract("bqhk,bshk->bhqs", q, k, key_dim)
-    attention = masked_softmax(scores, None if keep is None else np.asarray(keep)[:, None], axis=-1)
+    attention = softmax(scores, -1, None if keep is None else np.asarray(keep)[:, None])
     attended = contract("bhqs,bshk->bqhk", attention, v, k.value.shape[1])
     out = contract("bqhk,hko->bqo", attended, exact(out_kernel), heads * key_dim)
     return plus(out, out_bias)
@@ -133,14 +127,14 @@ def attention_over_time(x, kernel, keep=None) -> Reference:
     """AttentionLayer (seed 000): x * softmax over time of x . W."""
     x = exact(x)
     logits = contract("btw,wo->bto", x, exact(kernel), kernel.shape[0])
-    return times(x, masked_softmax(logits, None if keep is None else np.asarray(keep)[:, :, None], axis=1))
+    return times(x, softmax(logits, 1, None if keep is None else np.asarray(keep)[:, :, None]))
 
 
 def prob_attention(x, kernel, keep=None) -> Reference:
     """ProbAttention (seed 003): the sum over time of softmax(x . w) x (masked steps weigh 0)."""
     x = exact(x)
     logits = contract("btw,wo->bto", x, exact(kernel), kernel.shape[0])
-    weights = masked_softmax(logits, None if keep is None else np.asarray(keep)[:, :, None], axis=1)
+    weights = softmax(logits, 1, None if keep is None else np.asarray(keep)[:, :, None])
     return contract("bto,btw->bw", weights, x, x.value.shape[1])
 
 
@@ -148,9 +142,8 @@ def squeeze_excitation(x, dense_1, norm_1, dense_2, norm_2, epsilon) -> Referenc
     """SELayer (seed 002) at inference: the channel means, Dense, BatchNorm, relu, Dense, BatchNorm,
     sigmoid; the channel weights scale the input.  dense_*: (kernel, bias); norm_*: (gamma, beta,
     moving mean, moving variance)."""
+    squeezed = global_average_pool2d(x)
     x = exact(x)
-    pixels = x.value.shape[1] * x.value.shape[2]
-    squeezed = Reference(x.value.mean(axis=(1, 2)), (gamma(pixels) + 2 * U) * np.abs(x.value).mean(axis=(1, 2)))
     hidden = batch_norm_inference(dense(squeezed, *dense_1), *norm_1, epsilon)
     hidden = activation(hidden, "relu")
     channel = batch_norm_inference(dense(hidden, *dense_2), *norm_2, epsilon).then(sigmoid, 0.25)

@@ -18,10 +18,6 @@ keras = compat.keras
 pytestmark = pytest.mark.oracles
 
 
-def _weights_of(layer) -> list:
-    return [np.asarray(w) for w in layer.get_weights()]
-
-
 def _randomized(layer, rng, scale=0.5) -> list:
     """Replace every weight of a built layer by NumPy draws (the initializer is not what is checked)."""
     weights = [normal(rng, *np.shape(w), scale=scale) for w in layer.get_weights()]

@@ -141,11 +141,7 @@ def _lstm_recurrent_activation(p):
 def _same_padding_as_valid(p):
     from keras.src.layers.convolutional.base_conv import BaseConv
 
-    def change(layer):
-        if layer.padding == "same":
-            layer.padding = "valid"
-
-    p.before(BaseConv, "build", change)
+    k2.same_padding_as_valid_in(p, BaseConv)
 
 
 def _merge_axis_ignored(p):

@@ -32,14 +32,19 @@ def dense_bias_dropped(p):
     p.set(keras.layers.Dense, "call", call)
 
 
-def same_padding_as_valid(p):
-    from keras.src.layers.convolutional.base_conv import Conv
-
+def same_padding_as_valid_in(p, conv_base):
+    """'same' padding built as 'valid' in every convolution (both generations: each names its base class)."""
     def change(layer):
         if layer.padding == "same":
             layer.padding = "valid"
 
-    p.before(Conv, "build", change)
+    p.before(conv_base, "build", change)
+
+
+def same_padding_as_valid(p):
+    from keras.src.layers.convolutional.base_conv import Conv
+
+    same_padding_as_valid_in(p, Conv)
 
 
 def summary_miscounts(p):

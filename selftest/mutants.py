@@ -117,10 +117,10 @@ def _used() -> dict:
         optimizer = compiled["optimizer"]
         optimizer = keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
         used.setdefault((type(optimizer).__init__, "optimizers"), entry_id)
-        for loss in _flat(compiled["loss"]):
+        for loss in coverage.flat(compiled["loss"]):
             resolved = keras.losses.get(loss) if isinstance(loss, str) else getattr(loss, "fn", loss)
             used.setdefault((_callable(resolved), "losses"), entry_id)
-        for metric in _flat(compiled.get("metrics") or []):
+        for metric in coverage.flat(compiled.get("metrics") or []):
             names = ("binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy") \
                 if metric == "accuracy" else (metric,)  # 'accuracy' becomes one of these by the loss
             for name in names:
@@ -133,12 +133,6 @@ def _callable(resolved):
     """The function whose defaults apply: a plain function itself, else the object's constructor (Keras 3
     resolves metric names to metric objects)."""
     return resolved if inspect.isfunction(resolved) else type(resolved).__init__
-
-
-def _flat(value) -> list:
-    if isinstance(value, dict):
-        return [v for item in value.values() for v in _flat(item)]
-    return [v for item in value for v in _flat(item)] if isinstance(value, (list, tuple)) else [value]
 
 
 def mutants() -> list[Mutant]:
