@@ -58,11 +58,22 @@ def cover(candidates=None, start=()) -> list[str]:
     return chosen
 
 
+def _compiled(entry_id: str) -> dict | None:
+    """A recipe's compile arguments; None where this Keras rejects them (Keras 3.0's BinaryAccuracy takes
+    no threshold outside (0, 1)): the recipe's own checks report that, the collection goes on."""
+    try:
+        return catalog.get(entry_id).recipe.compile()
+    except Exception:  # noqa: BLE001 - reported by the recipe's checks, with its entry
+        return None
+
+
 def recipe_features(entry_id: str) -> frozenset[str]:
     """What a recipe's training exercises: its model's layer types, its optimizer's class and each
     loss by name (from_logits marked: it is another computation)."""
     recipe = catalog.get(entry_id).recipe
-    compiled = recipe.compile()
+    compiled = _compiled(entry_id)
+    if compiled is None:
+        return layer_types(recipe.model_id)
     keras = compat.keras
     optimizer = compiled["optimizer"]
     optimizer = keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
@@ -76,7 +87,9 @@ def recipe_features(entry_id: str) -> frozenset[str]:
 def training_components(entry_id: str) -> frozenset[str]:
     """What a recipe's compile hands to Keras's training machinery, named as the oracles name it:
     "optimizer:<class>", "schedule:<class>" (a learning-rate schedule), "loss:<name>", "metric:<name or class>"."""
-    compiled = catalog.get(entry_id).recipe.compile()
+    compiled = _compiled(entry_id)
+    if compiled is None:
+        return frozenset()
     optimizer = compiled["optimizer"]
     optimizer = compat.keras.optimizers.get(optimizer) if isinstance(optimizer, str) else optimizer
     schedule = compat.schedule_of(optimizer)

@@ -12,6 +12,7 @@ Which Keras is loaded:
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import platform
 
@@ -57,10 +58,14 @@ def environment() -> dict:
 
 # --- sessions and seeds ------------------------------------------------------
 
+# Keras 3.0's clear_session takes no free_memory= (added in 3.1, with the gc.collect() it switches off).
+_CLEAR_SESSION_FREES_MEMORY = "free_memory" in inspect.signature(keras.backend.clear_session).parameters
+
+
 def reset_session(seed: int | None = None) -> None:
     """Clear the Keras session (stable auto-names) and optionally seed everything."""
-    if IS_KERAS3:
-        # Keras 3 runs a full gc.collect() by default: 0.2 s per call, paid before every check.
+    if _CLEAR_SESSION_FREES_MEMORY:
+        # Keras 3.1+ runs a full gc.collect() by default: 0.2 s per call, paid before every check.
         keras.backend.clear_session(free_memory=False)
     else:
         keras.backend.clear_session()

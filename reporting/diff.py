@@ -28,22 +28,31 @@ def describe(data: dict) -> str:
     return f"{data['env']} (TF {env['tensorflow']}, Keras {env['keras']})"
 
 
-def diff(baseline: dict, candidate: dict) -> dict[str, list[str]]:
-    """Sections of the diff, each a list of lines; ``regressions`` decides the exit code."""
+def is_regression(old: dict | None, new: dict | None) -> bool:
+    """A check that passed fails, errors or did not run on the candidate; or a new check that fails."""
+    was, now = compare.status(old), compare.status(new)
+    return ((was in compare.PASSING and now in (compare.FAIL, compare.ABSENT))
+            or (was == compare.ABSENT and now == compare.FAIL))
+
+
+def paired(baseline: dict, candidate: dict) -> list[tuple[str, dict | None, dict | None]]:
+    """Every node id of either side, with its test on each (None where it did not run)."""
     before = {t["nodeid"]: t for t in baseline["tests"]}
     after = {t["nodeid"]: t for t in candidate["tests"]}
+    return [(nodeid, before.get(nodeid), after.get(nodeid)) for nodeid in sorted(set(before) | set(after))]
+
+
+def diff(baseline: dict, candidate: dict) -> dict[str, list[str]]:
+    """Sections of the diff, each a list of lines; ``regressions`` decides the exit code."""
     sections: dict[str, list[str]] = {k: [] for k in (
         "regressions", "fixed", "skips changed", "new checks", "values changed",
         "expected differences appeared", "expected differences vanished", "expected errors reworded")}
-    for nodeid in sorted(set(before) | set(after)):
-        old, new = before.get(nodeid), after.get(nodeid)
+    for nodeid, old, new in paired(baseline, candidate):
         was, now = compare.status(old), compare.status(new)
         label = nodeid.split("/", 1)[-1]
-        if was in compare.PASSING and now in (compare.FAIL, compare.ABSENT):
+        if is_regression(old, new):
             reason = new["message"] if new else "did not run on the candidate"
-            sections["regressions"].append(f"{label}\n      {reason}")
-        elif was == compare.ABSENT and now == compare.FAIL:
-            sections["regressions"].append(f"{label} (new check)\n      {new['message']}")
+            sections["regressions"].append(f"{label}{' (new check)' if old is None else ''}\n      {reason}")
         elif was == compare.FAIL and now in compare.PASSING:
             sections["fixed"].append(label)
         elif (was == compare.SKIP) != (now == compare.SKIP) and compare.ABSENT not in (was, now):

@@ -2,7 +2,7 @@
 
     python -m reporting.index [reports]
 
-Rows are checks grouped by snippet, columns are environments (oldest TensorFlow first); each cell
+Rows are checks grouped by snippet, columns are environments (oldest Keras first, then TensorFlow); each cell
 is pass, fail, skip, expected difference or reworded (an expected error in new words), outlined where a recorded value drifted from the
 previous column.  Below it, the saved-model grid (writer x reader per format) where `tox -e grid` ran.  One self-contained file: it opens from disk with no server and no network.
 """
@@ -46,13 +46,19 @@ function onlyProblems(on){document.body.classList.toggle('problems',on)}
 """
 
 
-def env_key(data: dict):
-    """Oldest TensorFlow first; at one version the plain environment before its variants."""
+def _version(text: str) -> Version:
     try:
-        version = Version(data["environment"]["tensorflow"])
+        return Version(text)
     except InvalidVersion:
-        version = Version("0")
-    return (version, data["env"])
+        return Version("0")
+
+
+def env_key(data: dict):
+    """Columns in (Keras, TensorFlow) order, so drift between consecutive Keras minors sits side by
+    side (tf_keras 2.21 follows Keras 2.15; nightly's 3.x.dev after the newest release); at one pair
+    the plain environment before its variants."""
+    environment = data["environment"]
+    return (_version(environment["keras"]), _version(environment["tensorflow"]), data["env"])
 
 
 GRID_LINK = ' <a href="#saved-models">saved-model grid</a>'

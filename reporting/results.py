@@ -42,6 +42,12 @@ def check_of(nodeid: str) -> str:
     return nodeid.split("/", 1)[-1] if "/" in nodeid.split("::")[0] else nodeid
 
 
+def repro_name(nodeid: str) -> str:
+    """The file name (without .py) of a check's reproduction script under reports/<env>/repro/."""
+    check = check_of(nodeid).replace(".py::", "-").replace("::", "-")
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in check).strip("_")[:150]
+
+
 def load(path) -> dict:
     data = json.loads(pathlib.Path(path).read_text())
     if data.get("format") != FORMAT:

@@ -45,12 +45,31 @@ def _count(image, rgb, slack=6) -> int:
     return int(np.all(np.abs(pixels - np.array(rgb)) <= slack, axis=-1).sum())
 
 
-def test_columns_follow_tensorflow_versions_and_cells_carry_their_state(two_envs):
+def test_columns_follow_versions_and_cells_carry_their_state(two_envs):
     html = index.build(index.load_all(two_envs))
     assert html.index('href="tf215/report.html"') < html.index('href="tf221/report.html"')
     assert 'class="cell fail"' in html and 'class="cell xdiff"' in html and 'class="cell skip"' in html
     assert re.search(r'class="cell pass drift" title="[^"]*convergence.final_loss: 0.4 -&gt; 0.55', html)
     assert "Keras 3 rejects lr=" in html  # the expected difference's reason, in its tooltip
+
+
+def test_columns_are_ordered_by_keras_then_tensorflow(tmp_path):
+    """Consecutive Keras minors sit side by side whatever TensorFlow they run on; tf_keras 2.21 follows
+    Keras 2.15, a nightly's dev release comes last."""
+    import json
+
+    from reporting.tests.conftest import make_results
+
+    pairs = {"nightly": ("2.22.0.dev1", "3.16.0.dev1"), "tf221": ("2.21.0", "3.15.1"),
+             "tf219-keras38": ("2.19.1", "3.8.0"), "tf216-keras30": ("2.16.2", "3.0.5"),
+             "tf221-keras312": ("2.21.0", "3.12.0"), "tf221-legacy": ("2.21.0", "2.21.0"),
+             "tf215": ("2.15.1", "2.15.0"), "tf220-keras311": ("2.20.0", "3.11.3")}
+    for env, (tensorflow, keras) in pairs.items():
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "results.json").write_text(json.dumps(make_results(env, tensorflow, keras, [])))
+    order = [data["env"] for data in index.load_all(tmp_path)]
+    assert order == ["tf215", "tf221-legacy", "tf216-keras30", "tf219-keras38", "tf220-keras311",
+                     "tf221-keras312", "tf221", "nightly"]
 
 
 def test_the_page_needs_no_network():
