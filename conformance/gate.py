@@ -8,6 +8,10 @@ failing the matrix.
 Checks run in pytest-xdist workers, one per core ($GATE_WORKERS overrides; 1 runs serially; the
 tox plugin in toxfile.py divides the cores between environments that run in parallel).  An
 explicit ``-n`` or ``-p no:xdist`` in the arguments wins.
+
+The run itself is a child process watched by this one (``supervise``): a gate that dies (TensorFlow
+crashing the interpreter, the process killed) still leaves a results.json whose one failed check says
+so, with the end of its output, instead of no column in the index or yesterday's file.
 """
 from __future__ import annotations
 
@@ -19,11 +23,62 @@ import sys
 NO_TESTS_COLLECTED = 5
 
 
-def main(argv=None) -> int:
+SUPERVISED = "GATE_SUPERVISED"  # set in the watched child: it runs the checks itself
+OUTPUT_KEPT = 40  # lines of a dead run's output its report keeps
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default=os.environ.get("GATE_ENV", "local"),
                         help="environment name; the report goes to reports/<env>/ (default: $GATE_ENV or local)")
-    args, pytest_args = parser.parse_known_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    if os.environ.get(SUPERVISED) == "1":
+        return run(argv)
+    return supervise(list(sys.argv[1:] if argv is None else argv))
+
+
+def supervise(argv: list, command: list | None = None) -> int:
+    """Run the gate in a child process, passing its output through; if it ends without writing its
+    results (killed, crashed), write results.json saying how it died and what it printed last."""
+    import collections
+    import datetime
+    import signal
+    import subprocess
+    import time
+
+    from reporting import results
+
+    args, _ = _parser().parse_known_args(argv)
+    target = os.path.join("reports", args.env, "results.json")
+    started = time.time()
+    child = subprocess.Popen(command or [sys.executable, "-m", "conformance.gate", *argv], env=dict(os.environ, **{SUPERVISED: "1"}),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    tail: collections.deque = collections.deque(maxlen=OUTPUT_KEPT)
+    for line in child.stdout:
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
+        tail.append(line.decode(errors="replace").rstrip())
+    code = child.wait()
+    if os.path.exists(target) and os.path.getmtime(target) >= started:
+        return code
+    how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+    print(f"gate[{args.env}]: the gate died ({how}) without writing its results; {target} says so")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    results.write(target, {
+        "format": results.FORMAT, "env": args.env, "environment": results.installed_versions(),
+        "started": datetime.datetime.fromtimestamp(started, datetime.timezone.utc).isoformat(),
+        "wall_seconds": round(time.time() - started, 1), "tier": os.environ.get("GATE_TIER", "default"),
+        "tests": [results.died_test(f"the gate process died ({how}) before writing its results; its last output:\n"
+                                    + "\n".join(tail))]})
+    return code if code > 0 else 1
+
+
+def run(argv=None) -> int:
+    """The gate in this process: pytest with the reports' plugins and the worker settings."""
+    args, pytest_args = _parser().parse_known_args(argv)
     import time
 
     import pytest

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from _pytest.mark.expression import Expression
 
+from conformance import gate
 from conformance.gate import EXCLUDED_MARKERS, keep_default_exclusions
 
 
@@ -40,3 +41,31 @@ def test_a_selection_that_names_an_excluded_marker_or_no_marker_is_left_alone(ar
 def test_a_marker_whose_name_contains_an_excluded_one_is_not_mistaken_for_it():
     rewritten = keep_default_exclusions(["-m", "slowest"])
     assert rewritten == ["-m", "(slowest) and not slow and not selftest"]
+
+
+def test_a_gate_that_dies_leaves_a_report_that_says_how(tmp_path, monkeypatch):
+    """TensorFlow crashing the interpreter: the environment's results.json says so, with the output's end."""
+    import json
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    dies = [sys.executable, "-c", "import os, signal; print('loading the golden h5', flush=True); "
+                                  "os.kill(os.getpid(), signal.SIGSEGV)"]
+    code = gate.supervise(["--env", "tf299-crash"], command=dies)
+    assert code == 1
+    data = json.loads((tmp_path / "reports" / "tf299-crash" / "results.json").read_text())
+    (died,) = data["tests"]
+    assert died["outcome"] == "failed" and data["env"] == "tf299-crash"
+    assert "killed by SIGSEGV" in died["message"] and "loading the golden h5" in died["message"]
+    assert data["environment"]["tensorflow"] != "unknown"  # read from the installed distributions
+
+
+def test_a_gate_that_writes_its_results_keeps_them_and_its_exit_code(tmp_path, monkeypatch):
+    import json
+    import sys
+
+    monkeypatch.chdir(tmp_path)
+    writes = [sys.executable, "-c", "import os; os.makedirs('reports/tf299', exist_ok=True); "
+                                    "open('reports/tf299/results.json', 'w').write('{\"own\": 1}'); raise SystemExit(1)"]
+    assert gate.supervise(["--env", "tf299"], command=writes) == 1
+    assert json.loads((tmp_path / "reports" / "tf299" / "results.json").read_text()) == {"own": 1}

@@ -75,6 +75,11 @@ class ResultsCollector:
         self.workers = workers  # pytest-xdist workers; 0: serial
         self.tests: dict[str, dict] = {}
         self.started = time.time()
+        self.internal_error = ""
+
+    def pytest_internalerror(self, excrepr):
+        # A crash of pytest itself (in collection, in a plugin, a worker lost): the run says so.
+        self.internal_error = str(excrepr)[-2000:]
 
     def pytest_runtest_logreport(self, report):
         test = self.tests.setdefault(report.nodeid, {
@@ -95,10 +100,15 @@ class ResultsCollector:
             test["outcome"] = "skipped"
             test["message"] = _skip_reason(report)
 
-    def pytest_sessionfinish(self, session):
+    def pytest_sessionfinish(self, session, exitstatus):
         from conformance import tiers
         from layers import compat  # imported here: the collector is only registered inside a gate run
 
+        if self.internal_error or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
+            reason = self.internal_error.strip().splitlines()[-1] if self.internal_error.strip() else ""
+            test = results.died_test(f"the gate stopped before the end (pytest exit {int(exitstatus)}"
+                                     f"{': ' + reason if reason else ''}); {len(self.tests)} checks reported")
+            self.tests[test["nodeid"]] = test
         results.write(self.path, {
             "format": results.FORMAT, "env": pathlib.Path(self.path).parent.name,
             "environment": compat.environment(),

@@ -42,6 +42,36 @@ def check_of(nodeid: str) -> str:
     return nodeid.split("/", 1)[-1] if "/" in nodeid.split("::")[0] else nodeid
 
 
+DIED_NODEID = "gate::the environment ran to the end"  # the one check a dead environment reports
+
+
+def died_test(reason: str) -> dict:
+    """A failed check standing for a gate run that died: the index shows it, the upgrade diff counts it."""
+    return {"nodeid": DIED_NODEID, "snippet": SUITE, "kind": "environment", "outcome": "failed", "duration": 0.0,
+            "message": reason[:2000], "values": {}, "expected": []}
+
+
+def installed_versions() -> dict:
+    """TensorFlow's and Keras's versions from the installed distributions (no import: the process that
+    asks may be the one watching a TensorFlow that crashed)."""
+    from importlib import metadata
+
+    def first(*names):
+        for name in names:
+            try:
+                return metadata.version(name)
+            except metadata.PackageNotFoundError:
+                continue
+        return "unknown"
+
+    import os
+    import platform
+
+    keras = ("tf-keras", "keras") if os.environ.get("TF_USE_LEGACY_KERAS") == "1" else ("keras", "tf-keras")
+    return {"tensorflow": first("tensorflow", "tf-nightly", "tensorflow-cpu"), "keras": first(*keras),
+            "python": platform.python_version(), "gpus": []}
+
+
 def repro_name(nodeid: str) -> str:
     """The file name (without .py) of a check's reproduction script under reports/<env>/repro/."""
     check = check_of(nodeid).replace(".py::", "-").replace("::", "-")

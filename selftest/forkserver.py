@@ -42,7 +42,7 @@ def _run_forked(request: dict) -> int:
             os.environ.update(request["env"])
             from conformance import gate
 
-            code = gate.main(request["argv"])
+            code = gate.run(request["argv"])
         except BaseException as error:  # noqa: BLE001 - the child must never return into the server loop
             print(f"forkserver: the gate run raised {error!r}", flush=True)
             code = 3
