@@ -232,15 +232,47 @@ TABLE: tuple[Expected, ...] = (
          "Keras 3's keras.metrics.binary_accuracy returns every element's hit (0 or 1) and leaves the mean to "
          "the BinaryAccuracy object (found by the NumPy reference: shape (batch, classes), Keras 2's (batch,)); "
          "the metric objects agree"),
-    _row("oracle:EinsumDense.bias_broadcast", "<3.7", value="broadcast", reason=
-         "Keras 2 and Keras 3 before 3.7 add an EinsumDense bias by broadcasting over its own axes"),
-    _row("oracle:EinsumDense.bias_broadcast", ">=3.7", value="axis 1", reason=
+    _row("oracle:EinsumDense.bias_broadcast", "<3.10", value="broadcast", reason=
+         "Keras 2 and Keras 3 before 3.10 add an EinsumDense bias by broadcasting over its own axes "
+         "(x += bias: tf.add)"),
+    _row("oracle:EinsumDense.bias_broadcast", ">=3.10", value="axis 1", reason=
          "a Keras bug, found by the NumPy reference (MultiHeadAttention 0.34 off on TF 2.21 / Keras 3.15.1): "
-         "since 3.7 the TensorFlow backend's ops.add turns an add whose second operand squeezes to one axis into "
-         "tf.nn.bias_add, NCHW when that length matches axis 1 and not the last; an EinsumDense bias of shape "
-         "(heads, 1) (MultiHeadAttention with key_dim=1) then goes along the time axis when the sequence has "
-         "num_heads steps. The seeds' key_dim is 64, so no catalogue model meets it; present in keras 3.7.0's "
-         "source, absent from 3.6.0's"),
+         "since 3.10 EinsumDense adds its bias with ops.add, whose TensorFlow backend (since 3.7) turns an add "
+         "whose second operand squeezes to one axis into tf.nn.bias_add, NCHW when that length matches axis 1 "
+         "and not the last; an EinsumDense bias of shape (heads, 1) (MultiHeadAttention with key_dim=1) then "
+         "goes along the time axis when the sequence has num_heads steps. Measured on every Keras minor of the "
+         "matrix: 3.0-3.9 broadcast, 3.10-3.15 not (EinsumDense.call's x += self.bias became ops.add in 3.10). "
+         "The seeds' key_dim is 64, so no catalogue model meets it"),
+    _row("fact:load_model.files_beside_the_archive", "<3.4", value="kept", reason=
+         "loading a .keras archive reads its weights inside the archive"),
+    _row("fact:load_model.files_beside_the_archive", "==3.4.*", value="deleted", reason=
+         "a Keras 3.4 bug (data loss), found by the Keras axis: load_model extracts the archive's "
+         "model.weights.h5 into the archive's own folder, overwriting a file of that name, and deletes it "
+         "after loading (keras/src/saving/saving_lib.py, 3.4.0-3.4.1); 3.5 reads it from the archive again"),
+    _row("fact:load_model.files_beside_the_archive", ">=3.5", value="kept", reason=
+         "Keras 3.5 no longer extracts the weights beside the archive"),
+    # --- what a Keras 3 minor cannot build or compile (conformance/unbuildable.py) ------------------
+    *(row for entry_id, inner in (("func.time_distributed_model", "Functional"), ("func.video_qa", "Sequential"))
+      for row in (
+          _row(f"build:{entry_id}", ">=3,<3.4", f"NotImplementedError: .*Layer {inner} should implement "
+               "`def compute_output_shape\\(self, input_shape\\)`",
+               f"Keras 3.0-3.3's {inner} has no compute_output_shape, which TimeDistributed asks of the model it "
+               "wraps: TimeDistributed over a model cannot be built (3.4 infers it)",
+               cause=("TimeDistributed.call()", inner, "compute_output_shape")),
+          _row(f"build:{entry_id}", KERAS2, "ok", "builds"),
+          _row(f"build:{entry_id}", ">=3.4", "ok", "builds"))),
+    _row("compile:attn.se_cnn.recipe", ">=3,<3.5",
+         "ValueError: Invalid value for argument `threshold`. Expected a value in interval \\(0, 1\\)",
+         "Keras 3.0-3.4's BinaryAccuracy takes no threshold outside (0, 1); the recipe's logits need 0.0 (3.5 "
+         "accepts any threshold)", cause=("threshold", "threshold=0.0")),
+    _row("compile:attn.se_cnn.recipe", KERAS2, "ok", "compiles"),
+    _row("compile:attn.se_cnn.recipe", ">=3.5", "ok", "compiles"),
+    _row("fact:functional.dict_inputs", "<3.4", value="by name", reason="a dict of inputs goes to the inputs of those names"),
+    _row("fact:functional.dict_inputs", ">=3.4,<3.7", value="by sorted key", reason=
+         "a Keras 3.4-3.6 bug, found by the Keras axis: a functional model called with a dict of inputs takes "
+         "them in the dict's sorted key order, not by input name; inputs of one shape are silently swapped "
+         "(the seeds' multi-input model fails there only because its two inputs differ in shape)"),
+    _row("fact:functional.dict_inputs", ">=3.7", value="by name", reason="Keras 3.7 maps a dict of inputs by name again"),
     _row("fact:node_api.get_output_at", KERAS2, value=True, reason="Keras 2 keeps the node accessors"),
     _row("fact:node_api.get_output_at", KERAS3, value=False, reason="Keras 3 removed the node accessors"),
 )
@@ -248,7 +280,7 @@ TABLE: tuple[Expected, ...] = (
 
 # --- saved models (conformance/test_saving.py) -------------------------------------------------
 # Measured on TF 2.15 (Keras 2.15) and TF 2.21 (Keras 3.15.1) reading the golden artifacts of
-# fixtures/saved/ (tf215: Keras 2.15; tf216: Keras 3.15.1, what pip resolves for TF 2.16).
+# fixtures/saved/ (tf215: Keras 2.15; tf216-keras30: Keras 3.0.5 on TF 2.16, the oldest Keras 3).
 _FUNCTIONAL = ("attn.dense_attention_model", "attn.keras_attention", "attn.prob_attention_model", "func.inception",
                "func.layer_node_shapes", "func.layer_nodes", "func.multi_io", "func.residual", "func.shared_lstm",
                "func.shared_vision", "rnn.attention_lstm")
@@ -308,22 +340,27 @@ _SAVED_MODEL_FAILURES = (
     ("readback:h5", (_K3,), "ValueError: Unknown layer: 'NotEqual'", ("'NotEqual'",),
      "Keras 3's HDF5 writer records Embedding(mask_zero=True)'s mask op as a layer (NotEqual) its own reader "
      "does not know", ("attn.prob_attention_model",)),
-    ("load:tf216:h5", (_K3,), _SCORE_MODE_AS_FUNCTION, _SCORE_MODE_CAUSE,
+    ("load:tf216-keras30:h5", (_K3,), _SCORE_MODE_AS_FUNCTION, _SCORE_MODE_CAUSE,
      "Keras 3's HDF5 writer stores Attention's score_mode as a function, which its reader cannot rebuild",
      ("attn.keras_attention",)),
-    ("load:tf216:h5", (_K3,), "ValueError: Unknown layer: 'NotEqual'", ("'NotEqual'",),
+    ("load:tf216-keras30:h5", (_K3,), "ValueError: Unknown layer: 'NotEqual'", ("'NotEqual'",),
      "Keras 3's HDF5 writer records Embedding(mask_zero=True)'s mask op as a layer (NotEqual) its reader does "
      "not know", ("attn.prob_attention_model",)),
-    ("load:tf216:keras", _K2_ALL,
+    ("load:tf216-keras30:savedmodel", (*_K2_ALL, _K3),
+     "InvalidArgumentError: .*Only one input size may be -1, not both 0 and 1", ("Reshape", "-1"),
+     "Keras 3.0's export writes a serving function whose Flatten after SelfAttentionLayer reshapes with two "
+     "unknown dimensions (its custom layer's output shape is not inferred); no TensorFlow can run it. "
+     "Keras 3.0 reads its own back the same way (readback:savedmodel)", ("attn.self_attention_seq",)),
+    ("load:tf216-keras30:keras", _K2_ALL,
      "TypeError: Could not deserialize class 'Functional' because its parent module (tf_)?keras.src.models.functional",
      ("Functional", "keras.src.models.functional"),
      "Keras 3's .keras archive names keras.src.models.functional, which Keras 2 does not have: no forward "
      "compatibility", _FUNCTIONAL),
-    ("load:tf216:keras", _K2_ALL, _NEWER_WRITER, _NEWER_WRITER_CAUSE, _NO_FORWARD, _SEQUENTIAL),
-    ("load:tf216:h5", _K2_ALL, _NEWER_WRITER, _NEWER_WRITER_CAUSE, _NO_FORWARD, _ALL_GOLDEN),
-    ("load:tf216:weights", (_K212, _K213), _VARIABLES_ELSEWHERE, _NO_VARIABLES, _WEIGHTS_MOVED, _ALL_GOLDEN),
+    ("load:tf216-keras30:keras", _K2_ALL, _NEWER_WRITER, _NEWER_WRITER_CAUSE, _NO_FORWARD, _SEQUENTIAL),
+    ("load:tf216-keras30:h5", _K2_ALL, _NEWER_WRITER, _NEWER_WRITER_CAUSE, _NO_FORWARD, _ALL_GOLDEN),
+    ("load:tf216-keras30:weights", (_K212, _K213), _VARIABLES_ELSEWHERE, _NO_VARIABLES, _WEIGHTS_MOVED, _ALL_GOLDEN),
     # The same failure as above (the loader finds no variables where it looks), for another reason.
-    ("load:tf216:weights", (_K215,), _VARIABLES_ELSEWHERE, ("'value'", "received 0 variables"),
+    ("load:tf216-keras30:weights", (_K215,), _VARIABLES_ELSEWHERE, ("'value'", "received 0 variables"),
      "Keras 3 stores the weights of SelfAttentionLayer's sublayers by attribute path; Keras 2.15's loader looks "
      "for them by layer name", ("attn.self_attention_seq",)),
     ("save:h5", _K2_ALL, "ValueError: Unable to synchronously create dataset \\(name already exists\\)",

@@ -4,7 +4,8 @@
 
 Reads reports/<writer>/artifacts/ for every writer (the gate's saving checks leave them there) and
 writes reports/<reader>/grid.json: per writer and format one cell, the worst over the grid models
-(fails > differs > expected difference > not written > matches), with the exception or the largest error.  The matrix
+(fails > differs > expected difference > newer writer > not written > matches; "newer writer": an
+older Keras that cannot read a newer one's file, forward compatibility, informational), with the exception or the largest error.  The matrix
 runs it for every environment after the gate (tox -e grid); reports/index.html draws the grid.
 """
 from __future__ import annotations
@@ -25,13 +26,19 @@ def grid_models() -> list[str]:
     return coverage.cover(candidates=saving.golden_models())
 
 
-SEVERITY = {"matches": 0, "not written": 1, "expected difference": 2, "differs": 3, "fails": 4}
+SEVERITY = {"matches": 0, "not written": 1, "newer writer": 2, "expected difference": 3, "differs": 4, "fails": 5}
+NEWER_WRITER = "newer writer"  # forward compatibility: an older Keras reading a newer one's file (informational)
 
 
-def _judged(result: dict, baseline: str, fmt: str, entry_id: str) -> dict:
+def _judged(result: dict, baseline: str, fmt: str, entry_id: str, writer_keras: str = "0") -> dict:
     """A failed or differing load that the expected-differences table records for the golden
-    artifacts of the writer's generation (load:<tf215|tf216>:<format>:<id>) is an expected difference."""
+    artifacts of the writer's generation (load:<tf215|tf216-keras30>:<format>:<id>) is an expected difference;
+    any other failure to read what a newer Keras wrote is forward compatibility, which Keras does not
+    promise: reported as such, never as a regression."""
+    from packaging.version import Version
+
     from conformance.expectations import AS_EXPECTED, REWORDED, expected, judge
+    from layers import compat
 
     if result["state"] not in ("fails", "differs"):
         return result
@@ -41,6 +48,10 @@ def _judged(result: dict, baseline: str, fmt: str, entry_id: str) -> dict:
     if verdict in (AS_EXPECTED, REWORDED):
         reason = row.reason + (" (the message is reworded)" if verdict == REWORDED else "")
         return dict(result, state="expected difference", reason=reason)
+    if Version(writer_keras) > Version(compat.KERAS_VERSION):
+        return dict(result, state=NEWER_WRITER,
+                    reason=f"written by Keras {writer_keras}, read by the older Keras {compat.KERAS_VERSION}: "
+                           "forward compatibility, which Keras does not promise (informational)")
     return result
 
 
@@ -50,7 +61,7 @@ def cell(folder: pathlib.Path, fmt: str, models: list[str]) -> dict:
     writer = json.loads((folder / "manifest.json").read_text())["environment"]
     baseline = saving.GOLDEN_WRITERS[0] if writer["keras_generation"] == 2 else saving.GOLDEN_WRITERS[1]
     entries = [e for e in models if (folder / e / "written.json").exists()]
-    results = {entry_id: _judged(saving.read_artifact(folder, entry_id, fmt), baseline, fmt, entry_id)
+    results = {entry_id: _judged(saving.read_artifact(folder, entry_id, fmt), baseline, fmt, entry_id, writer["keras"])
                for entry_id in entries}
     if not results:
         return {"state": "not written", "detail": "no artifacts", "entries": {}}

@@ -86,7 +86,7 @@ def batch_norm_inference(x: Reference, gamma_, beta, moving_mean, moving_varianc
 # --- multi-head attention -------------------------------------------------------------------------
 
 def projection_bias(x: Reference, bias, along_axis_1: bool = False) -> Reference:
-    """x + bias, by NumPy broadcasting; with ``along_axis_1`` as Keras 3.7+'s TensorFlow ``ops.add`` does
+    """x + bias, by NumPy broadcasting; with ``along_axis_1`` as Keras 3.10+'s TensorFlow ``ops.add`` does
     it: a bias that squeezes to one axis of length n, added to an x whose axis 1 has length n and whose
     last axis has not, goes along axis 1 (tf.nn.bias_add, NCHW) instead of its own axes (the row
     ``oracle:EinsumDense.bias_broadcast`` says which a version does)."""
@@ -103,7 +103,7 @@ def multi_head_attention(query, value, weights, key=None, keep=None, bias_along_
     (kernels (width, heads, key_dim)), the query scaled by 1/sqrt(key_dim), scores per head, a softmax
     over the keys (``keep``: (batch, queries, keys), False where the attention mask hides a key), the
     weighted sum of the values and the output projection (kernel (heads, key_dim, width)).
-    ``bias_along_axis_1``: the projections' bias as Keras 3.7+ adds it (``projection_bias``)."""
+    ``bias_along_axis_1``: the projections' bias as Keras 3.10+ adds it (``projection_bias``)."""
     query_kernel, query_bias, key_kernel, key_bias, value_kernel, value_bias, out_kernel, out_bias = weights
     query, value = exact(query), exact(value)
     key = value if key is None else exact(key)

@@ -126,3 +126,28 @@ def test_default_learning_rates_the_seeds_rely_on(record_property):
     record_property("default_learning_rates", rates)
     expect.equal("seq.compile_forms", "default learning rates of optimizers named by string",
                  {"sgd": 0.01, "rmsprop": 0.001, "adam": 0.001}, rates)
+
+
+@pytest.mark.snippet("attn.self_attention_block")
+def test_loading_a_keras_archive_leaves_the_files_beside_it(tmp_path, record_property):
+    """A team keeps a model's .keras archive and its weights-only file side by side: loading the archive
+    must not touch the other file (Keras 3.4 extracts its own model.weights.h5 there, then deletes it)."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.save(str(tmp_path / "model.keras"))
+    model.save_weights(str(tmp_path / "model.weights.h5"))
+    keras.models.load_model(str(tmp_path / "model.keras"))
+    kept = "kept" if (tmp_path / "model.weights.h5").exists() else "deleted"
+    assert_outcome("attn.self_attention_block", "fact:load_model.files_beside_the_archive", "ok", kept, record_property)
+
+
+@pytest.mark.snippet("func.multi_io")
+def test_a_dict_of_inputs_reaches_the_inputs_of_those_names(record_property):
+    """The seeds feed multi-input models dicts keyed by input name; with two inputs of one shape a
+    wrong mapping is silent (Keras 3.4-3.6 matches the dict's sorted keys to the inputs' order)."""
+    first, second = keras.Input((2,), name="b_first"), keras.Input((2,), name="a_second")
+    model = keras.Model([first, second], keras.layers.Subtract()([first, second]))
+    ones, zeros = np.ones((1, 2), "float32"), np.zeros((1, 2), "float32")
+    by_dict = np.asarray(model({"b_first": ones, "a_second": zeros}))
+    by_list = np.asarray(model([ones, zeros]))
+    mapping = "by name" if np.array_equal(by_dict, by_list) else "by sorted key"
+    assert_outcome("func.multi_io", "fact:functional.dict_inputs", "ok", mapping, record_property)

@@ -140,3 +140,14 @@ def test_every_model_the_cover_adds_brings_a_layer_type_of_its_own():
     assert added, "the small models alone hold every layer type: the cover adds nothing"
     for entry_id in added:
         assert coverage.uncovered([e for e in golden if e != entry_id]), f"{entry_id} brings no layer type of its own"
+
+
+def test_the_grid_reports_an_older_keras_failing_on_a_newer_writer_as_forward_compatibility():
+    """Forward compatibility is informational; a failure reading an older or equal writer stays a failure."""
+    from conformance import grid
+
+    failed = {"state": "fails", "detail": "TypeError: Unrecognized keyword arguments: ['some_new_field']"}
+    newer = grid._judged(failed, saving.GOLDEN_WRITERS[-1], "keras", "seq.mlp_binary", writer_keras="99.0.0")
+    assert newer["state"] == grid.NEWER_WRITER and "forward compatibility" in newer["reason"]
+    same = grid._judged(failed, saving.GOLDEN_WRITERS[-1], "keras", "seq.mlp_binary", writer_keras=compat.KERAS_VERSION)
+    assert same["state"] == "fails"

@@ -33,11 +33,40 @@ GENERATION: str = f"keras{KERAS_MAJOR}"
 _KERAS_MINOR = tuple(int(part) for part in KERAS_VERSION.split(".")[:2])
 # Keras 2.12 pads summary() columns differently from 2.13-2.15 (same rows, same numbers): raw
 # summary text baselines are kept per layout (conformance/__snapshots__/<layout>/).
-SUMMARY_LAYOUT: str = "keras2.12" if _KERAS_MINOR < (2, 13) else GENERATION
+# GATE_SUMMARY_LAYOUT names another layout: measuring a new Keras's summaries without touching the baselines.
+# Keras 3.0-3.3 number auto-names from 1 (the first functional model is "functional_1"; 3.4+: "functional").
+SUMMARY_LAYOUT: str = os.environ.get("GATE_SUMMARY_LAYOUT") or (
+    "keras2.12" if _KERAS_MINOR < (2, 13) else "keras3.0" if (3, 0) <= _KERAS_MINOR < (3, 4) else GENERATION)
 # Layer, optimizer and loss configs (conformance/test_configs.py): one baseline per generation, with
 # Keras 2.12 apart (its keras.optimizers.SGD is the legacy optimizer; its losses record no fn) and
 # tf_keras apart (its InputLayer records optional=, its MultiHeadAttention the shapes it was built for).
-CONFIG_LAYOUT: str = "tf_keras" if keras.__name__ == "tf_keras" else SUMMARY_LAYOUT
+# Keras 3's configs gain fields and change defaults between minors: one baseline per layout, named by
+# the first minor that writes it (measured on every Keras 3 minor of the matrix; README "What the Keras
+# axis found").  A minor newer than the last listed is judged by the last layout: its drift shows.
+KERAS3_CONFIG_LAYOUTS = {
+    0: "the first Keras 3 layout (optimizers' ema_overwrite_frequency defaults to 100)",
+    3: "optimizers' ema_overwrite_frequency default 100 -> None",
+    4: "LayerNormalization gains rms_scaling, MultiHeadAttention seed",
+    7: "LSTM's recurrent initializer is written Orthogonal (was OrthogonalInitializer)",
+    9: "InputLayer gains ragged",
+    11: "a Functional's single input is written ['input_layer', 0, 0] (was nested one level deeper)",
+    12: "a custom layer's config carries the base Layer's activity_regularizer and autocast",
+    13: "InputLayer gains optional, Dense and EinsumDense quantization_config",
+    14: "BatchNormalization gains renorm, renorm_clipping and renorm_momentum; MultiHeadAttention use_gate",
+    15: "GlorotUniform gains input_axes and output_axes, MultiHeadAttention sliding_window",
+}
+
+
+def _config_layout() -> str:
+    if keras.__name__ == "tf_keras":
+        return "tf_keras"
+    if not IS_KERAS3:
+        return "keras2.12" if _KERAS_MINOR < (2, 13) else GENERATION
+    return f"keras3.{max(m for m in KERAS3_CONFIG_LAYOUTS if m <= _KERAS_MINOR[1])}"
+
+
+# GATE_CONFIG_LAYOUT names another layout: measuring a new Keras's configs without touching the baselines.
+CONFIG_LAYOUT: str = os.environ.get("GATE_CONFIG_LAYOUT") or _config_layout()
 
 register = keras.utils.register_keras_serializable
 """Decorator that registers a custom layer for deserialization (both generations)."""
@@ -60,6 +89,9 @@ def environment() -> dict:
 
 # Keras 3.0's clear_session takes no free_memory= (added in 3.1, with the gc.collect() it switches off).
 _CLEAR_SESSION_FREES_MEMORY = "free_memory" in inspect.signature(keras.backend.clear_session).parameters
+
+
+_EXPORT_TAKES_VERBOSE = IS_KERAS3 and "verbose" in inspect.signature(keras.Model.export).parameters
 
 
 def reset_session(seed: int | None = None) -> None:
@@ -358,7 +390,9 @@ SAVE_FORMATS = ("keras", "h5", "savedmodel", "weights")
 """The formats a team can carry a model in: the .keras archive, legacy HDF5, a TensorFlow
 SavedModel for serving, and weights-only files (rebuilt from code, then loaded)."""
 
-FILE_NAMES = {"keras": "model.keras", "h5": "model.h5", "savedmodel": "savedmodel", "weights": "model.weights.h5"}
+# The weights-only file is not named model.weights.h5: Keras 3.4's load_model overwrites and deletes a
+# file of that name beside the archive it loads (fact:load_model.files_beside_the_archive shows the bug).
+FILE_NAMES = {"keras": "model.keras", "h5": "model.h5", "savedmodel": "savedmodel", "weights": "weights-only.weights.h5"}
 
 
 def save_as(model, fmt: str, folder: str) -> str:
@@ -368,7 +402,8 @@ def save_as(model, fmt: str, folder: str) -> str:
         model.save(path)
     elif fmt == "savedmodel":
         if IS_KERAS3:
-            model.export(path, verbose=False)  # Keras 3 writes SavedModels only through export()
+            # Keras 3 writes SavedModels only through export(); verbose= arrived in Keras 3.1.
+            model.export(path, **({"verbose": False} if _EXPORT_TAKES_VERBOSE else {}))
         else:
             model.save(path, save_format="tf")
     elif fmt == "weights":

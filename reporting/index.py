@@ -63,7 +63,7 @@ def env_key(data: dict):
 
 GRID_LINK = ' <a href="#saved-models">saved-model grid</a>'
 GRID_SYMBOL = {"matches": ("✓", "pass"), "expected difference": ("≠", "xdiff"), "differs": ("≈", "fail"),
-               "fails": ("✗", "fail"), "not written": ("–", "skip")}
+               "fails": ("✗", "fail"), "not written": ("–", "skip"), "newer writer": ("↑", "skip")}
 
 
 def load_grids(reports: pathlib.Path) -> dict[str, dict]:
@@ -72,7 +72,7 @@ def load_grids(reports: pathlib.Path) -> dict[str, dict]:
 
 
 def grid_section(envs: list[dict], grids: dict[str, dict]) -> str:
-    """Per format, writers as rows and readers as columns (both oldest TensorFlow first)."""
+    """Per format, writers as rows and readers as columns (both in the index's column order)."""
     if not grids:
         return ""
     names = [d["env"] for d in envs]
@@ -83,7 +83,8 @@ def grid_section(envs: list[dict], grids: dict[str, dict]) -> str:
     parts = [f'<h2 id="saved-models">Saved models across versions</h2><p>Each environment wrote '
              f'{", ".join(models)} in every format; each cell is the reader (column) loading the writer\'s '
              f'(row) artifacts and comparing outputs within 1e-6, worst over those models. Hover for the '
-             f'exception or the largest error.</p>']
+             f'exception or the largest error; ↑: an older Keras that cannot read a newer one\'s file (forward '
+             f'compatibility, informational).</p>']
     for fmt in formats:
         head = "".join(f"<th>{html.escape(r)}</th>" for r in readers)
         rows = []

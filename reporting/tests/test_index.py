@@ -113,6 +113,16 @@ def test_the_saved_model_grid_has_writers_as_rows_and_readers_as_columns(two_env
     assert h5.count('class="cell pass"') == 1  # tf221 reading its own h5; tf215's row fails
 
 
+def test_a_newer_writer_the_reader_cannot_read_is_informational_in_the_grid(two_envs):
+    grid = {"reader": "tf215", "models": ["seq.mlp_softmax"], "cells": {"tf221": {"keras": {
+        "state": "newer writer", "entry": "x", "detail": "TypeError: batch_shape",
+        "reason": "written by Keras 3.15.1, read by the older Keras 2.15.0: forward compatibility"}}}}
+    html = index.build(index.load_all(two_envs), {"tf215": grid})
+    section = html[html.index('id="saved-models"'):]
+    assert 'class="cell skip" title="newer writer; x; TypeError: batch_shape; written by Keras 3.15.1' in section
+    assert "forward compatibility, informational" in section
+
+
 def test_a_reworded_expected_error_has_its_own_cell_state():
     from reporting.tests.conftest import make_results, make_test
     from reporting.tests.test_diff import REWORDED

@@ -38,3 +38,20 @@ def test_every_keras_factor_of_tox_ini_is_a_keras3_minor_with_its_pin():
         assert f"keras3{minor}: keras~=3.{minor}.0" in deps, f"tox.ini has no factor for Keras 3.{minor}"
     for tf_minor in toxfile.KERAS3_FLOOR:
         assert f"tf2{tf_minor}: tensorflow~=2.{tf_minor}.0" in deps
+
+
+def test_the_matrix_runs_every_keras3_minor_and_every_tensorflow_minor_in_pairs_the_pins_allow():
+    from reporting.tests.test_workflow import _expand
+
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(ROOT / "tox.ini")
+    envs = _expand(config["matrix"]["envs"])
+    assert [name for name in envs if toxfile.pair_problem(name)] == []
+    keras_minors = {int(m.group(1)) for name in envs if (m := toxfile._KERAS.search(name))}
+    # The plain newest TensorFlow resolves the newest Keras; every older Keras 3 minor is a pair.
+    if f"tf2{max(toxfile.KERAS3_FLOOR)}" in envs:
+        keras_minors.add(toxfile.NEWEST_KERAS3_MINOR)
+    assert keras_minors == set(range(toxfile.NEWEST_KERAS3_MINOR + 1))
+    tensorflow_minors = {int(m.group(1)) for name in envs if (m := toxfile._TF.search(name))}
+    assert tensorflow_minors == set(range(12, max(toxfile.KERAS3_FLOOR) + 1))
+    assert len(envs) == len(set(envs)), "an environment listed twice"
