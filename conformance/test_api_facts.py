@@ -51,10 +51,10 @@ def test_embedding_input_length(record_property):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         tokens = keras.Input(shape=(100,), dtype="int32")
-        embedded = keras.layers.Embedding(10000, 512, input_length=100)(tokens)
+        observed, embedded = outcome_of(lambda: keras.layers.Embedding(10000, 512, input_length=100)(tokens))
     warns = any("input_length" in str(w.message) for w in caught)
-    assert_outcome("func.multi_io", "fact:embedding.input_length", "ok",
-                   {"shape": compat.shape_of(embedded), "warns": warns}, record_property)
+    value = None if embedded is None else {"shape": compat.shape_of(embedded), "warns": warns}
+    assert_outcome("func.multi_io", "fact:embedding.input_length", observed, value, record_property)
 
 
 @pytest.mark.snippet("func.time_distributed_model")
@@ -80,25 +80,31 @@ def test_time_distributed_applies_the_same_function_to_every_step():
 
 
 @pytest.mark.snippet("func.multi_io")
-def test_multi_io_loss_weights_and_names():
+def test_multi_io_loss_weights_and_names(record_property):
     model = multi_io(MULTI_IO_SMALL)
     model.compile(**_multi_io_compile())
     data = _multi_io_data(small=True, scale=0.1)
     expect.equal("func.multi_io", "input names", ["main_input", "aux_input"], [t.name.split(":")[0] for t in model.inputs])
     expect.equal("func.multi_io", "output layer names", ["main_output", "aux_output"], list(model.output_names))
     # One batch: the generations average 'loss' and the per-output losses over batches differently.
-    result = model.evaluate(data["x"], data["y"], batch_size=len(data["y"]["main_output"]), verbose=0,
-                            return_dict=True)
-    weighted = result["main_output_loss"] + 0.2 * result["aux_output_loss"]
-    expect.close("func.multi_io", "total loss = main + 0.2 * aux", weighted, result["loss"], atol=1e-5, rtol=1e-5)
+    observed, result = outcome_of(lambda: model.evaluate(data["x"], data["y"], batch_size=len(data["y"]["main_output"]),
+                                                         verbose=0, return_dict=True))
+    reported = None
+    if result is not None:
+        reported = "per-output losses" if "main_output_loss" in result else "the total loss only"
+    assert_outcome("func.multi_io", "fact:multi_io.evaluate_losses", observed, reported, record_property)
+    if reported == "per-output losses":
+        weighted = result["main_output_loss"] + 0.2 * result["aux_output_loss"]
+        expect.close("func.multi_io", "total loss = main + 0.2 * aux", weighted, result["loss"], atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.snippet("attn.keras_attention")
-def test_rank2_attention_mixes_samples_across_the_batch():
-    """Measured on both generations: rank-2 query/value make the scores (batch, batch)."""
-    change = rank2_attention_mixes_batch()
-    expect.true("attn.keras_attention", "rank-2 Attention mixes samples", change > 1e-3,
-                f"sample 0's output moved by {change:g} when only sample 1 changed")
+def test_rank2_attention_mixes_samples_across_the_batch(record_property):
+    """Rank-2 query/value make the scores (batch, batch): one sample's output depends on another's
+    (Keras 2, Keras 3.15); Keras 3.0-3.14 build the graph but cannot run it on arrays."""
+    observed, change = outcome_of(rank2_attention_mixes_batch)
+    mixes = None if change is None else ("mixes samples" if change > 1e-3 else "samples independent")
+    assert_outcome("attn.keras_attention", "fact:attention.rank2_eager", observed, mixes, record_property)
 
 
 @pytest.mark.snippet("func.layer_nodes")

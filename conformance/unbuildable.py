@@ -1,8 +1,9 @@
-"""Entries this Keras cannot build, and recipes it cannot compile, as rows of conformance/expectations.py say.
+"""Entries this Keras cannot build or run, and recipes it cannot compile, as rows of conformance/expectations.py say.
 
-A row ``build:<entry id>`` (or ``compile:<recipe id>``) with an error outcome says that on its Keras range
-the entry's model cannot be built (the recipe cannot be compiled).  One check judges that outcome
-(``JUDGES``: the build check of the catalogue, the compile-config check), so a row that stops being true
+A row ``build:<entry id>`` (``run:<entry id>``, ``compile:<recipe id>``) with an error outcome says that on
+its Keras range the entry's model cannot be built (cannot be called on its sample input, the recipe cannot be
+compiled).  One check judges that outcome (``JUDGES``: the catalogue's build and forward-pass checks, the
+compile-config check), so a row that stops being true
 fails there; every other check of the entry (and of the recipes training that model) is skipped with
 the row's reason, instead of failing a hundred times for one known cause.
 """
@@ -14,7 +15,8 @@ from conformance import expectations
 from layers import catalog
 
 # The check that judges each kind of row: it runs the build (the compile) and compares with the row.
-JUDGES = {"build": "test_builds_at_documented_size", "compile": "test_compiled_optimizer_loss_and_metrics_match_this_generation"}
+JUDGES = {"build": "test_builds_at_documented_size", "run": "test_small_forward_pass_is_finite",
+          "compile": "test_compiled_optimizer_loss_and_metrics_match_this_generation"}
 
 
 def _failing_row(check: str):
@@ -27,8 +29,9 @@ def row_for(entry_id: str):
     entry = catalog.get(entry_id)
     recipe = getattr(entry, "recipe", None)
     if recipe is not None:
-        return _failing_row(f"compile:{entry_id}") or _failing_row(f"build:{recipe.model_id}")
-    return _failing_row(f"build:{entry_id}")
+        return (_failing_row(f"compile:{entry_id}") or _failing_row(f"build:{recipe.model_id}")
+                or _failing_row(f"run:{recipe.model_id}"))
+    return _failing_row(f"build:{entry_id}") or _failing_row(f"run:{entry_id}")
 
 
 def entry_of(item) -> str | None:
