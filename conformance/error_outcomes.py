@@ -100,11 +100,16 @@ def unmeasured(table=expectations.TABLE, measured: dict | None = None) -> list[s
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+", type=pathlib.Path, help="reports/<env> folders holding results.json")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the measured environments the given reports do not replace (a new Keras minor's "
+                             "errors added without rerunning every other environment)")
     args = parser.parse_args(argv)
     missing = [str(folder) for folder in args.reports if not (folder / "results.json").exists()]
     if missing:
         parser.error(f"no results.json in {', '.join(missing)}: run the gate there first")
     measured = collect(args.reports)
+    if args.merge and FIXTURE.exists():
+        measured = {**load(), **measured}
     FIXTURE.write_text(json.dumps(measured, indent=1, sort_keys=True) + "\n")
     print(f"{FIXTURE}: {sum(len(d['errors']) for d in measured.values())} errors from {', '.join(measured)}")
     return 0

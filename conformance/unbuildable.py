@@ -54,6 +54,8 @@ def skip_unbuildable(items) -> None:
         row = row_for(entry_id)
         if row is None or getattr(item, "originalname", item.name) == JUDGES[row.check.split(":")[0]]:
             continue
+        if row.check.startswith("run:") and not getattr(item, "callspec", None):
+            continue  # an API fact of the snippet makes its own calls (fact:functional.dict_inputs shows the cause)
         item.add_marker(pytest.mark.skip(reason=f"expected difference: {row.describe()}: {row.reason} "
                                                 f"(judged by {JUDGES[row.check.split(':')[0]]})"))
     expectations.APPLIED.clear()  # lookups at collection belong to no check
