@@ -35,8 +35,6 @@ def _judged(result: dict, baseline: str, fmt: str, entry_id: str, writer_keras: 
     artifacts of the writer's generation (load:<tf215|tf216-keras30>:<format>:<id>) is an expected difference;
     any other failure to read what a newer Keras wrote is forward compatibility, which Keras does not
     promise: reported as such, never as a regression."""
-    from packaging.version import Version
-
     from conformance.expectations import AS_EXPECTED, REWORDED, expected, judge
     from layers import compat
 
@@ -48,7 +46,7 @@ def _judged(result: dict, baseline: str, fmt: str, entry_id: str, writer_keras: 
     if verdict in (AS_EXPECTED, REWORDED):
         reason = row.reason + (" (the message is reworded)" if verdict == REWORDED else "")
         return dict(result, state="expected difference", reason=reason)
-    if Version(writer_keras) > Version(compat.KERAS_VERSION):
+    if compat.keras_newer_than_this(writer_keras):
         return dict(result, state=NEWER_WRITER,
                     reason=f"written by Keras {writer_keras}, read by the older Keras {compat.KERAS_VERSION}: "
                            "forward compatibility, which Keras does not promise (informational)")

@@ -35,8 +35,9 @@ _KERAS_MINOR = tuple(int(part) for part in KERAS_VERSION.split(".")[:2])
 # summary text baselines are kept per layout (conformance/__snapshots__/<layout>/).
 # GATE_SUMMARY_LAYOUT names another layout: measuring a new Keras's summaries without touching the baselines.
 # Keras 3.0-3.3 number auto-names from 1 (the first functional model is "functional_1"; 3.4+: "functional").
+_KERAS2_LAYOUT = "keras2.12" if _KERAS_MINOR < (2, 13) else GENERATION  # summaries and configs alike
 SUMMARY_LAYOUT: str = os.environ.get("GATE_SUMMARY_LAYOUT") or (
-    "keras2.12" if _KERAS_MINOR < (2, 13) else "keras3.0" if (3, 0) <= _KERAS_MINOR < (3, 4) else GENERATION)
+    "keras3.0" if (3, 0) <= _KERAS_MINOR < (3, 4) else _KERAS2_LAYOUT)
 # Layer, optimizer and loss configs (conformance/test_configs.py): one baseline per generation, with
 # Keras 2.12 apart (its keras.optimizers.SGD is the legacy optimizer; its losses record no fn) and
 # tf_keras apart (its InputLayer records optional=, its MultiHeadAttention the shapes it was built for).
@@ -61,7 +62,7 @@ def _config_layout() -> str:
     if keras.__name__ == "tf_keras":
         return "tf_keras"
     if not IS_KERAS3:
-        return "keras2.12" if _KERAS_MINOR < (2, 13) else GENERATION
+        return _KERAS2_LAYOUT
     return f"keras3.{max(m for m in KERAS3_CONFIG_LAYOUTS if m <= _KERAS_MINOR[1])}"
 
 
@@ -92,6 +93,13 @@ _CLEAR_SESSION_FREES_MEMORY = "free_memory" in inspect.signature(keras.backend.c
 
 
 _EXPORT_TAKES_VERBOSE = IS_KERAS3 and "verbose" in inspect.signature(keras.Model.export).parameters
+
+
+def keras_newer_than_this(version: str) -> bool:
+    """Whether ``version`` is a newer Keras than the one running (a file it wrote is a forward read here)."""
+    from packaging.version import Version
+
+    return Version(version) > Version(KERAS_VERSION)
 
 
 def reset_session(seed: int | None = None) -> None:

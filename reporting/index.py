@@ -178,19 +178,26 @@ def _page(envs: list[dict], body: str, grid: str = "") -> str:
         f'{html.escape(d["environment"]["keras"])}<br>{d["wall_seconds"]:.0f} s</small><br>{_counts(d)}</th>'
         for d in envs)
     legend = "".join(f'<span class="{CSS_CLASS[s]}">{SYMBOL[s] or "&nbsp;"} {s}</span>' for s in SYMBOL)
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Keras upgrade gate: '
-        f'{len(envs)} environments</title><style>{STYLE}</style><script>{SCRIPT}</script></head><body>'
-        f'<h1>Keras upgrade gate</h1><p>{len(envs)} environments, generated {when}. '
+    return document(
+        f"Keras upgrade gate: {len(envs)} environments", STYLE, SCRIPT,
+        f'<h1>Keras upgrade gate</h1><p>{len(envs)} environments, generated {generated_at()}. '
         f'Hover a cell for its message; <b>*</b> with an orange outline: a recorded value drifted from '
         f'the column to its left (beyond {compare.DRIFT_RTOL:.0%} relative, {compare.DRIFT_ATOL:g} '
         f'absolute). Column headers link to each environment\'s report.</p>'
         f'<p class="legend">{legend}<span class="drift">* drift</span>'
         f'<label><input type="checkbox" onchange="onlyProblems(this.checked)"> only failures and drift'
         f'</label>{GRID_LINK if grid else ""}</p>'
-        f'<table><thead><tr><th>check</th>{head}</tr></thead><tbody>{body}</tbody></table>{grid}'
-        f'</body></html>')
+        f'<table><thead><tr><th>check</th>{head}</tr></thead><tbody>{body}</tbody></table>{grid}')
+
+
+def generated_at() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def document(title: str, style: str, script: str, body: str) -> str:
+    """One self-contained page: no server, no network (the index, the upgrade page)."""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<style>{style}</style><script>{script}</script></head><body>{body}</body></html>')
 
 
 def main(argv=None) -> int:

@@ -12,7 +12,10 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+import platform
+from importlib import metadata
 
 FORMAT = 1
 SUITE = "(suite)"  # the snippet of a check that is about the gate itself, not one snippet
@@ -54,8 +57,6 @@ def died_test(reason: str) -> dict:
 def installed_versions() -> dict:
     """TensorFlow's and Keras's versions from the installed distributions (no import: the process that
     asks may be the one watching a TensorFlow that crashed)."""
-    from importlib import metadata
-
     def first(*names):
         for name in names:
             try:
@@ -63,9 +64,6 @@ def installed_versions() -> dict:
             except metadata.PackageNotFoundError:
                 continue
         return "unknown"
-
-    import os
-    import platform
 
     keras = ("tf-keras", "keras") if os.environ.get("TF_USE_LEGACY_KERAS") == "1" else ("keras", "tf-keras")
     return {"tensorflow": first("tensorflow", "tf-nightly", "tensorflow-cpu"), "keras": first(*keras),

@@ -7,7 +7,6 @@ everything else folded.  Self-contained: no server, no network.
 """
 from __future__ import annotations
 
-import datetime
 import html
 import json
 import os
@@ -62,12 +61,10 @@ def page(baseline: dict, candidate: dict, reports: pathlib.Path, folder: pathlib
              f'<th>{html.escape(candidate["env"])}</th></tr></thead><tbody>{rows}</tbody></table>' if regressions else "")
     unchanged = [f"{results.check_of(n)}: {compare.status(o)}" for n, o, t in pairs
                  if compare.status(o) == compare.status(t) and not diff.is_regression(o, t)]
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Upgrade {html.escape(baseline["env"])} '
-        f'to {html.escape(candidate["env"])}</title><style>{PAGE_STYLE}</style></head><body>'
+    return index.document(
+        f'Upgrade {baseline["env"]} to {candidate["env"]}', PAGE_STYLE, "",
         f'<h1>Upgrade: {html.escape(diff.describe(baseline))} &rarr; {html.escape(diff.describe(candidate))}</h1>'
-        f'<p>Generated {when}. Full reports: <a href="{html.escape(os.path.relpath(reports / baseline["env"] / "report.html", folder))}">'
+        f'<p>Generated {index.generated_at()}. Full reports: <a href="{html.escape(os.path.relpath(reports / baseline["env"] / "report.html", folder))}">'
         f'{html.escape(baseline["env"])}</a>, <a href="{html.escape(os.path.relpath(reports / candidate["env"] / "report.html", folder))}">'
         f'{html.escape(candidate["env"])}</a>.</p>{verdict}{table}'
         f'<h2>Drift</h2>{_list("recorded values that changed", sections["values changed"])}'
@@ -76,4 +73,4 @@ def page(baseline: dict, candidate: dict, reports: pathlib.Path, folder: pathlib
         f'{_list("expected errors raised in new words", sections["expected errors reworded"])}'
         f'<h2>Everything else</h2>{_list("fixed", sections["fixed"], False)}'
         f'{_list("skips changed", sections["skips changed"], False)}{_list("new checks", sections["new checks"], False)}'
-        f'{_list("unchanged", unchanged, False)}</body></html>')
+        f'{_list("unchanged", unchanged, False)}')
