@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conformance import expect, golden, golden_fit
+from conformance import expect, golden, golden_fit, repro
 from conformance.golden_tolerances import MEASUREMENTS, TOLERANCES, derive, for_this_generation, table_source
 from layers import catalog, compat
 
@@ -27,10 +27,13 @@ def _stored_or_fail(entry_id: str, stored, path, command: str):
     return stored
 
 
-def _compare(entry_id: str, quantity: str, check: str, stored: dict, observed: dict, key: str, name: str = ""):
+def _compare(entry_id: str, quantity: str, check: str, stored: dict, observed: dict, key: str, record, name: str = ""):
     scale, tolerance = golden.scale_of(quantity, stored, key), for_this_generation()[quantity]
-    expect.close(entry_id, check, stored[key], observed[key], atol=tolerance * scale, rtol=0.0,
-                 what=f"{key}{f' ({name})' if name else ''}, scale {scale:.3g} x tolerance {tolerance:g}")
+    what = f"{key}{f' ({name})' if name else ''}, scale {scale:.3g} x tolerance {tolerance:g}"
+    # A failure carries the recipe of its reproduction script (reports/<env>/repro/).
+    with repro.on_failure(record, lambda: repro.golden_trajectory(entry_id, check, quantity, key, stored[key],
+                                                                    tolerance * scale, what)):
+        expect.close(entry_id, check, stored[key], observed[key], atol=tolerance * scale, rtol=0.0, what=what)
 
 
 @pytest.mark.parametrize("entry", MODELS, ids=lambda e: e.id)
@@ -45,12 +48,14 @@ def test_trajectory_matches_this_generations_baseline(entry, record_property):
                  bool(observed["training_mode"]))
     names = [str(n) for n in stored["weight_names"]]
     for key in golden.keys(stored, "output_"):
-        _compare(entry.id, "outputs", CHECKS["outputs"], stored, observed, key)
+        _compare(entry.id, "outputs", CHECKS["outputs"], stored, observed, key, record_property)
     for key in golden.keys(stored, "gradient_"):
-        _compare(entry.id, "gradients", CHECKS["gradients"], stored, observed, key, names[int(key[9:])])
-    _compare(entry.id, "losses", CHECKS["losses"], stored, observed, "losses")
+        _compare(entry.id, "gradients", CHECKS["gradients"], stored, observed, key, record_property,
+                 names[int(key[9:])])
+    _compare(entry.id, "losses", CHECKS["losses"], stored, observed, "losses", record_property)
     for key in golden.keys(stored, "weight_"):
-        _compare(entry.id, "weights", CHECKS["weights"], stored, observed, key, names[int(key[7:])])
+        _compare(entry.id, "weights", CHECKS["weights"], stored, observed, key, record_property,
+                 names[int(key[7:])])
 
 
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
@@ -66,17 +71,21 @@ def test_fit_matches_this_generations_baseline(entry, record_property):
     expect.equal(entry.id, "golden fit: history keys", [str(k) for k in stored["history_keys"]], list(history))
     tolerance = tolerances["history"]
     for i, key in enumerate(str(k) for k in stored["history_keys"]):
-        scale = max(1.0, abs(float(stored["history"][i])))
-        expect.close(entry.id, "golden fit: history", stored["history"][i], observed["history"][i],
-                     atol=tolerance * scale, rtol=0.0, what=f"{key} after {golden_fit.FIT_STEPS} steps")
+        atol, what = tolerance * max(1.0, abs(float(stored["history"][i]))), f"{key} after {golden_fit.FIT_STEPS} steps"
+        with repro.on_failure(record_property, lambda: repro.golden_fit(
+                entry.id, "golden fit: history", "history", key, stored["history"][i], atol, what)):
+            expect.close(entry.id, "golden fit: history", stored["history"][i], observed["history"][i],
+                         atol=atol, rtol=0.0, what=what)
     expect.equal(entry.id, "golden fit: weight shapes", list(stored["weight_shapes"]), list(observed["weight_shapes"]))
     expect.equal(entry.id, "golden fit: function-free biases (feeding a BatchNormalization)",
                  stored["function_free"].tolist(), observed["function_free"].tolist())
     for key in golden_fit.compared_weights(stored):
         scale = golden.scale_of("weights", stored, key)
-        expect.close(entry.id, "golden fit: weights after the fit", stored[key], observed[key],
-                     atol=tolerances["fit_weights"] * scale, rtol=0.0,
-                     what=f"{key}, moved {scale:.3g} x tolerance {tolerances['fit_weights']:g}")
+        atol, what = tolerances["fit_weights"] * scale, f"{key}, moved {scale:.3g} x tolerance {tolerances['fit_weights']:g}"
+        with repro.on_failure(record_property, lambda: repro.golden_fit(
+                entry.id, "golden fit: weights after the fit", "weights", key, stored[key], atol, what)):
+            expect.close(entry.id, "golden fit: weights after the fit", stored[key], observed[key],
+                         atol=atol, rtol=0.0, what=what)
 
 
 # --- the baselines themselves (files only: no TensorFlow work) -----------------------------------

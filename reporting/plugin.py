@@ -56,6 +56,23 @@ def pytest_runtest_teardown(item):
                                             "expensive": marker.args[0] if marker else None}))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # A failure that left a reproduction recipe links its script from the HTML report (the script
+    # itself is written at the end of the run, beside report.html: reporting/repro.py).
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    from reporting import repro
+
+    recipe = dict(item.user_properties).get(repro.RECIPE_KEY)
+    html_extras = sys.modules.get("pytest_html.extras")
+    if recipe and "unwritable" not in recipe and html_extras is not None:
+        link = f"repro/{results.repro_name(item.nodeid)}.py"
+        report.extras = [*getattr(report, "extras", []), html_extras.url(link, name="reproduction script")]
+
+
 def _applied_expectations() -> list:
     """Rows of conformance/expectations.py looked up since the last call (empty if never imported)."""
     module = sys.modules.get("conformance.expectations")
@@ -109,6 +126,9 @@ class ResultsCollector:
             test = results.died_test(f"the gate stopped before the end (pytest exit {int(exitstatus)}"
                                      f"{': ' + reason if reason else ''}); {len(self.tests)} checks reported")
             self.tests[test["nodeid"]] = test
+        from reporting import repro
+
+        repro.write_scripts(pathlib.Path(self.path).parent, self.tests.values())
         results.write(self.path, {
             "format": results.FORMAT, "env": pathlib.Path(self.path).parent.name,
             "environment": compat.environment(),

@@ -1,0 +1,125 @@
+"""What a failing check records so that reporting/repro.py can write a standalone script of it.
+
+A check wraps the comparison that may fail in ``on_failure(record_property, recipe)``: when it fails,
+``recipe()`` is called (only then: a passing run pays nothing) and its dict travels with the test's
+recorded values as ``repro``; the results plugin renders it into ``reports/<env>/repro/<check>.py``
+and keeps only the script's path in results.json.  A recipe holds plain data and code text: the model
+as Keras code (conformance/model_code.py), arrays as base64 of a compressed .npz, the numbers the
+check compared with.  A model that cannot be written as code records why, and gets no script.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import inspect
+import io
+
+import numpy as np
+
+from reporting.repro import RECIPE_KEY
+
+
+@contextlib.contextmanager
+def on_failure(record_property, recipe):
+    try:
+        yield
+    except AssertionError:
+        try:
+            record_property(RECIPE_KEY, recipe())
+        except Exception as error:  # no script is better than a wrong one; the report says why
+            record_property(RECIPE_KEY, {"unwritable": f"{type(error).__name__}: {error}"})
+        raise
+
+
+def encode(arrays) -> dict:
+    """One array, a list or a dict of them, as text a script decodes with NumPy alone."""
+    if isinstance(arrays, dict):
+        structure, named = "dict", {str(k): np.asarray(v) for k, v in arrays.items()}
+    elif isinstance(arrays, (list, tuple)):
+        structure, named = "list", {f"a{i}": np.asarray(v) for i, v in enumerate(arrays)}
+    else:
+        structure, named = "single", {"a0": np.asarray(arrays)}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **named)
+    return {"structure": structure, "npz": base64.b64encode(buffer.getvalue()).decode("ascii")}
+
+
+def decode(encoded: dict):
+    """The inverse of ``encode`` (the scripts carry the same few lines)."""
+    with np.load(io.BytesIO(base64.b64decode(encoded["npz"]))) as stored:
+        named = {key: stored[key] for key in stored.files}
+    if encoded["structure"] == "dict":
+        return named
+    values = [named[f"a{i}"] for i in range(len(named))]
+    return values if encoded["structure"] == "list" else values[0]
+
+
+def _model_code(model) -> dict:
+    from conformance import model_code
+
+    return {"model": model_code.source(model),
+            "custom_layers": model_code.custom_layer_source() if model_code.uses_custom_layers(model) else ""}
+
+
+def golden_trajectory(entry_id: str, check: str, quantity: str, key: str, expected, atol: float,
+                      message: str = "") -> dict:
+    """The golden run of ``entry_id`` (conformance/golden.py) up to the quantity that failed."""
+    from conformance import expect, golden
+    from layers import catalog
+
+    model, _ = golden.prepared_model(entry_id)
+    index = 0 if quantity == "losses" else int(key.split("_")[1])
+    return {"template": "golden_trajectory", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model),
+            "helpers": "\n\n".join(inspect.getsource(f) for f in (golden.draw_weight,)),
+            "weight_seed": golden.WEIGHT_SEED, "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
+            "inputs": encode(catalog.sample_input(entry_id, small=True, batch_size=golden.BATCH, seed=7)),
+            "training": golden.has_batch_norm(model), "steps": golden.STEPS, "loss_drop": golden.LOSS_DROP,
+            "stochastic_layers": list(golden.STOCHASTIC_LAYERS),
+            "quantity": quantity, "index": index, "expected": encode(np.asarray(expected)), "atol": float(atol)}
+
+
+def compile_code(arguments: dict) -> tuple[str, list[str]]:
+    """A compile call's keyword arguments as Python text, and the sources of the functions they name."""
+    from conformance import model_code
+
+    functions: list[str] = []
+
+    def code(value) -> str:
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return repr(value)
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(code(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k!r}: {code(v)}" for k, v in value.items()) + "}"
+        if inspect.isfunction(value) and value.__qualname__ == value.__name__:  # a module-level function
+            functions.append(inspect.getsource(value))
+            return value.__name__
+        return model_code.object_code(value)
+
+    return "dict(" + ", ".join(f"{k}={code(v)}" for k, v in arguments.items()) + ")", functions
+
+
+def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, atol: float, message: str = "") -> dict:
+    """One golden fit of ``entry_id``'s recipe (conformance/golden_fit.py): its compile, its fit arguments
+    and the very rows the gate fed, compared at the history value or weight that failed."""
+    from conformance import expect, golden, golden_fit as fits
+    from layers import catalog
+
+    recipe = catalog.get(entry_id).recipe
+    small = recipe.quick.small or recipe.small
+    data = recipe.data(seed=0, scale=recipe.quick.scale, small=small)
+    arguments = fits.fit_arguments(recipe, data)
+    if "y" not in arguments:
+        raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
+    model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
+    compile_text, functions = compile_code(recipe.compile())
+    return {"template": "golden_fit", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model),
+            "helpers": "\n\n".join([inspect.getsource(golden.draw_weight), *functions]),
+            "weight_seed": golden.WEIGHT_SEED,
+            "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
+            "stochastic_layers": list(golden.STOCHASTIC_LAYERS), "compile": compile_text,
+            "fit": repr({k: v for k, v in arguments.items() if k not in ("x", "y")}),
+            "x": encode(arguments["x"]), "y": encode(arguments["y"]),
+            "quantity": quantity, "key": key, "expected": encode(np.asarray(expected)), "atol": float(atol)}

@@ -1,0 +1,182 @@
+"""Standalone reproduction scripts for failing checks: ``reports/<env>/repro/<check>.py``.
+
+A failing check that knows how to be reproduced records a recipe (conformance/repro.py); this module
+turns it into a script of plain TensorFlow/Keras and NumPy (no import of the gate): the model built
+inline, the inputs the gate drew embedded, the comparison that failed with the gate's tolerance.
+Exit status 0 means the check passes on the Keras that runs it; an AssertionError that it fails there.
+A team attaches it to an upstream bug report.  Rendering is text only: no TensorFlow here.
+"""
+from __future__ import annotations
+
+import pathlib
+import textwrap
+
+from reporting import results
+
+RECIPE_KEY = "repro"  # the recorded value a failing check leaves its recipe under
+
+_HEADER = '''\
+"""Reproduction of a check of the Keras upgrade gate that failed.
+
+Snippet: {entry}
+Check:   {check}
+Failed on {versions}: {message}
+
+Plain TensorFlow/Keras and NumPy, no import of the gate.  Run it with the Keras to test:
+exit status 0 means the check passes there; an AssertionError that it fails as it did in the gate.
+"""
+import base64
+import io
+import os
+
+import numpy as np
+import tensorflow as tf
+
+if os.environ.get("TF_USE_LEGACY_KERAS") == "1":
+    import tf_keras as keras
+else:
+    import keras
+
+
+def decode(encoded):
+    """Arrays the gate embedded: base64 of a compressed .npz."""
+    with np.load(io.BytesIO(base64.b64decode(encoded["npz"]))) as stored:
+        named = {{key: stored[key] for key in stored.files}}
+    if encoded["structure"] == "dict":
+        return named
+    values = [named[f"a{{i}}"] for i in range(len(named))]
+    return values if encoded["structure"] == "list" else values[0]
+'''
+
+# The model with the gate's NumPy weights: shared by the golden templates.
+_GATE_WEIGHTS = '''\
+WEIGHT_SEED = {weight_seed}
+WEIGHT_NAMES = {weight_names!r}
+STOCHASTIC_LAYERS = {stochastic_layers!r}
+
+
+def all_layers(layer):
+    for inner in getattr(layer, "layers", []) + ([layer.layer] if hasattr(layer, "layer") else []):
+        yield inner
+        yield from all_layers(inner)
+
+
+def silence_stochastic_layers(model):
+    """Dropout masks are Keras's RNG, not a contract: the gate trains with their rates at 0."""
+    for layer in all_layers(model):
+        if type(layer).__name__ in STOCHASTIC_LAYERS:
+            layer.rate = 0.0
+
+
+def short_name(weight):
+    return weight.name.split("/")[-1].split(":")[0]
+
+
+def canonical_variables(model):
+    return list(model.trainable_weights) + list(model.non_trainable_weights)
+
+
+model = build_model()
+variables = canonical_variables(model)
+assert [short_name(v) for v in variables] == WEIGHT_NAMES, "the rebuilt model's weights differ from the gate's"
+rng = np.random.RandomState(WEIGHT_SEED)  # weights drawn by NumPy, as the gate draws them
+for variable in variables:
+    variable.assign(draw_weight(rng, short_name(variable), tuple(int(d) for d in variable.shape)))
+'''
+
+# The gate's golden run (conformance/golden.py trajectory), up to the quantity that failed.
+_GOLDEN_TRAJECTORY = _GATE_WEIGHTS + '''\
+INPUTS = {inputs!r}
+EXPECTED = {expected!r}
+ATOL = {atol!r}  # the gate's tolerance for this tensor (its scale x the measured tolerance)
+QUANTITY, INDEX = {quantity!r}, {index!r}
+STEPS, LOSS_DROP, TRAINING = {steps!r}, {loss_drop!r}, {training!r}
+
+
+def as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+x = decode(INPUTS)
+outputs = as_list(model(x, training=False))
+observed = {{"outputs": [np.asarray(o) for o in outputs]}}
+if QUANTITY != "outputs":  # a few steps of plain SGD on a mean squared error, as the gate runs them
+    silence_stochastic_layers(model)
+    targets_rng = np.random.RandomState(11)
+    targets = [targets_rng.standard_normal(tuple(np.asarray(o).shape)).astype("float32") for o in outputs]
+    losses, optimizer = [], None
+    for step in range(STEPS):
+        with tf.GradientTape() as tape:
+            predictions = as_list(model(x, training=TRAINING))
+            loss = tf.add_n([tf.reduce_mean(tf.square(p - t)) for p, t in zip(predictions, targets)])
+        gradients = [tf.zeros_like(v) if g is None else g
+                     for g, v in zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)]
+        if step == 0:
+            observed["gradients"] = [np.asarray(tf.convert_to_tensor(g)) for g in gradients]
+            squared_norm = sum(float(np.sum(np.square(g, dtype="float64"))) for g in observed["gradients"])
+            optimizer = keras.optimizers.SGD(learning_rate=LOSS_DROP * float(loss) / squared_norm)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        losses.append(float(loss))
+    observed["losses"] = [np.array(losses)]
+    observed["weights"] = [np.asarray(v) for v in variables]
+got, expected = observed[QUANTITY][INDEX], decode(EXPECTED)
+print(f"{{QUANTITY}} #{{INDEX}}: largest difference {{np.max(np.abs(got - expected)):.3g}} (tolerance {{ATOL:.3g}})")
+np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL,
+                           err_msg=f"{{QUANTITY}} #{{INDEX}} differs from the gate's baseline on Keras {{keras.__version__}}")
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
+# The gate's golden fit (conformance/golden_fit.py): the recipe's compile and fit on the rows it fed.
+_GOLDEN_FIT = _GATE_WEIGHTS + '''\
+X, Y = {x!r}, {y!r}  # the rows the gate fed, in its order (shuffle=False)
+FIT = {fit}
+EXPECTED = {expected!r}
+ATOL = {atol!r}  # the gate's tolerance for this value
+QUANTITY, KEY = {quantity!r}, {key!r}
+
+silence_stochastic_layers(model)
+model.compile(**{compile})
+history = model.fit(x=decode(X), y=decode(Y), verbose=0, **FIT).history
+if QUANTITY == "history":
+    got = float(history[KEY][-1])
+else:
+    got = np.asarray(variables[int(KEY.split("_")[1])])
+expected = decode(EXPECTED)
+print(f"{{KEY}}: largest difference {{np.max(np.abs(got - expected)):.3g}} (tolerance {{ATOL:.3g}})")
+np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL,
+                           err_msg=f"{{KEY}} after the fit differs from the gate's baseline on Keras {{keras.__version__}}")
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
+_TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT}
+
+
+def render(recipe: dict) -> str:
+    """The script's text for one recipe (conformance/repro.py)."""
+    if recipe.get("template") not in _TEMPLATES:
+        raise ValueError(f"no reproduction template {recipe.get('template')!r}")
+    fields = {**recipe, "message": textwrap.shorten(recipe.get("message", ""), 300)}
+    parts = [_HEADER.format(**fields)]
+    if recipe.get("custom_layers"):
+        parts.append("# The gate's custom layers (its layers/custom.py)\n" + recipe["custom_layers"])
+    parts += [recipe.get("helpers", ""), recipe["model"], _TEMPLATES[recipe["template"]].format(**fields)]
+    return "\n\n".join(part.strip("\n") for part in parts if part) + "\n"
+
+
+def write_scripts(report_dir, tests) -> int:
+    """Write the script of every test that recorded a recipe; keep only its path in the test's record.
+    Returns how many were written."""
+    written = 0
+    for test in tests:
+        recipe = test["values"].pop(RECIPE_KEY, None)
+        if not recipe:
+            continue
+        if "unwritable" in recipe:
+            test["repro"] = {"unwritable": recipe["unwritable"]}
+            continue
+        path = pathlib.Path(report_dir) / "repro" / f"{results.repro_name(test['nodeid'])}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(render(recipe))
+        test["repro"] = {"script": str(path.relative_to(report_dir))}
+        written += 1
+    return written

@@ -1,0 +1,56 @@
+"""A failing check's reproduction script (reports/<env>/repro/<check>.py) fails where the check fails
+and passes where it passes: the gate runs with an injected regression and writes the script; the script,
+run by a plain interpreter, passes on the Keras as installed and fails with the same regression applied."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from reporting import results
+from selftest.injections import BY_NAME
+from selftest.run import ROOT, keras3, run_gate
+
+pytestmark = pytest.mark.selftest
+
+# (injection, check, model): a golden run's forward output of a functional model, a gradient (the
+# script's training steps), a custom layer (the script carries the gate's layers/custom.py), and a
+# golden fit (the recipe's compile and the rows it was fed).  Injections that change what a constructor
+# stores are not used: the script is written from the failing version's objects, so it would carry the
+# changed value (README "Reproduction scripts").
+CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_doubled", "trajectory", "seq.mlp_binary"),
+         ("attention_scale_removed", "trajectory", "attn.self_attention_seq"), ("gradients_scaled", "fit", "seq.mlp_softmax")]
+CHECK = "conformance/test_golden.py::test_{}_matches_this_generations_baseline[{}]"
+
+
+def _script(path, inject=None) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(path)] if inject is None else [
+        sys.executable, "-m", "selftest.under_injection", inject, str(path)]
+    # From outside the project, so the script cannot import the gate even by accident (the injected
+    # run needs the selftest's modules: it runs from the project, the script itself is unchanged).
+    return subprocess.run(command, cwd=ROOT if inject else path.parent, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=""))
+
+
+@pytest.mark.parametrize("injection, check, entry_id", CASES, ids=[f"{i}-{c}-{e}" for i, c, e in CASES])
+def test_the_reproduction_fails_where_the_check_fails_and_passes_where_it_passes(injection, check, entry_id):
+    if BY_NAME[injection].patch_for(keras3()) is None:
+        pytest.skip(f"{injection} has no form on this Keras")
+    label = f"repro-{injection}"
+    run = run_gate(label, [CHECK.format(check, entry_id)], inject=injection, extra=("-p", "no:randomly"))
+    assert run.returncode != 0 and run.failures, f"{injection} did not fail {entry_id}'s golden {check}\n{run.output[-1500:]}"
+    failure = run.failures[0]
+    assert failure.get("repro", {}).get("script"), f"no reproduction script recorded: {failure.get('repro')}"
+    script = ROOT / "reports" / "selftest" / label / failure["repro"]["script"]
+    assert script.name == f"{results.repro_name(failure['nodeid'])}.py" and script.exists(), script
+    text = script.read_text()
+    assert "from layers" not in text and "import conformance" not in text, "the script imports the gate"
+
+    clean = _script(script)
+    assert clean.returncode == 0 and "passes on TensorFlow" in clean.stdout, (
+        f"the script fails without the regression:\n{clean.stdout[-1500:]}{clean.stderr[-1500:]}")
+    broken = _script(script, inject=injection)
+    assert broken.returncode != 0 and "AssertionError" in broken.stderr, (
+        f"the script passes with {injection} applied:\n{broken.stdout[-1500:]}{broken.stderr[-1500:]}")
