@@ -1,21 +1,23 @@
 """No flakes: the default tier in random order and under pytest-xdist gives the same outcomes and
-the same recorded values (wall times aside)."""
+the same recorded values (wall times aside); and the xdist run, as the gate runs it, fits the budget.
+
+One test does both: the selftest's xdist does not keep marked groups on one worker (pytest 9 and
+xdist 3.8, see conformance/conftest.py), and a budget check of its own would time a second default
+tier running beside the first (measured: 127 s against the stability run's 83 s on the 2-core machine)."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from selftest.run import ROOT, run_gate
+from selftest.run import ROOT, keras3, run_gate
 
-# One worker runs both (the budget check reuses the stability check's xdist run).
-pytestmark = [pytest.mark.selftest, pytest.mark.xdist_group("stability")]
+pytestmark = pytest.mark.selftest
 
 # pytest-random-order registers itself (entry point) in the selftest environment; these switch it on.
 RANDOM_ORDER = ("--random-order-bucket=global", "--random-order-seed=20261122")
 NOT_BEHAVIOUR = {"seconds"}
 BUDGET_SECONDS = 120
-XDIST_RUNS: list = []  # the stability check's run with two workers, reused by the budget check
 
 
 def _strip(value):
@@ -29,10 +31,15 @@ def _strip(value):
     return value
 
 
-def test_random_order_and_xdist_agree_on_outcomes_and_values(record_property):
+def test_random_order_and_xdist_agree_and_the_default_tier_fits_its_budget(record_property):
+    """Two whole default tiers cost the Keras 2 selftest 6 of its minutes (367 s of one worker, measured on
+    the 2-core machine, TF 2.15): it runs them where SELFTEST_STABILITY=1 (CI's weekly selftest job), the
+    Keras 3 selftest on every run.  The budget is the default environment's (tf221, Keras 3): Keras 2's
+    default tier (158 s with two workers) is printed in the timing table, not judged."""
+    if not keras3() and os.environ.get("SELFTEST_STABILITY") != "1":
+        pytest.skip("Keras 2: the stability check runs weekly (SELFTEST_STABILITY=1); the budget is tf221's")
     shuffled = run_gate("stability-random-order", [], extra=RANDOM_ORDER)
     parallel = run_gate("stability-xdist", [], workers=2)
-    XDIST_RUNS.append(parallel)
     for name in ("selftest/stability-random-order", "selftest/stability-xdist"):
         record_property("timed_run", name)
     assert shuffled.tests and parallel.tests, shuffled.output[-1500:] + parallel.output[-1500:]
@@ -45,16 +52,15 @@ def test_random_order_and_xdist_agree_on_outcomes_and_values(record_property):
     assert not outcome_changes, "outcomes differ between random order and xdist: " + "; ".join(outcome_changes)
     assert not value_changes, "recorded values differ between random order and xdist: " + ", ".join(value_changes)
     assert shuffled.returncode == parallel.returncode == 0, "the default tier failed\n" + shuffled.output[-1500:]
+    if keras3():
+        _fits_the_budget()
 
 
-def test_the_default_tier_fits_its_budget():
-    """The default tier with two workers, as the gate runs it, within $GATE_BUDGET_SECONDS (120 s:
-    the budget on a 2-core machine; a bigger or smaller machine sets its own).  Reuses the xdist run of
-    the stability check when it ran in this session."""
+def _fits_the_budget():
+    """The default tier with two workers, as the gate runs it, within $GATE_BUDGET_SECONDS (120 s: the
+    budget on a 2-core machine; a bigger or smaller machine sets its own)."""
     from reporting import results, timing
 
-    if not XDIST_RUNS:
-        XDIST_RUNS.append(run_gate("stability-xdist", [], workers=2))
     data = results.load(ROOT / "reports" / "selftest" / "stability-xdist" / "results.json")
     budget = float(os.environ.get("GATE_BUDGET_SECONDS", BUDGET_SECONDS))
     assert data["tier"] == "default" and data["timing"]["workers"] == 2, (data["tier"], data["timing"])
