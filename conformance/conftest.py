@@ -1,13 +1,18 @@
 """Seeding, sessions and shared builds for every check."""
 from __future__ import annotations
 
+import json
 import os
+import pathlib
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from conformance import tiers, unbuildable
 from layers import catalog, compat
+from reporting import results
 
 SEED = 1234
 
@@ -55,50 +60,78 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=moved)
     # Dearest first (the measured costs), so no worker starts a long training as the others finish.
     items[:] = sorted(kept, key=lambda item: -tiers.measured_cost(item))
+    workerinput = getattr(config, "workerinput", {})
+    if SHARED_CACHE_GROUPS in workerinput:
+        write_groups(workerinput[SHARED_CACHE_GROUPS], workerinput["workerid"], items)
 
 
 def pytest_configure(config):
     config.stash[TIER] = tiers.chosen_tier(config.getoption("--tier"))
     compat.enable_op_determinism()
+    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist"):
+        config.stash[GROUPS_FOLDER] = tempfile.mkdtemp(prefix="gate-groups-")
 
 
-# Checks that share a per-process cache, by test function: the cache each one fills or reads,
-# named by the test's parameter id.  Under pytest-xdist they go to one worker (the gate runs
-# ``--dist loadgroup``; SharedRunScheduling below), so the expensive part runs once per run.
-SHARED_CACHES = {
-    "test_recipe_reaches_its_thresholds": "trained",  # the recipe's seed-0 run (seeded_run)
-    "test_one_epoch_repeats_the_seeded_run_bit_for_bit": "trained",
-    "test_path_matches_the_cpu_reference": "parity",  # the entry's float32 reference (<entry>-<path>)
-    # the entry's artifacts, written once into one folder for its four formats (<entry>-<format>)
-    "test_this_version_writes_every_format": "written",
-    "test_what_this_version_wrote_reads_back": "written",
-}
+def pytest_unconfigure(config):
+    folder = config.stash.get(GROUPS_FOLDER, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def shared_cache_of(nodeid: str) -> str | None:
+# Checks that share a per-process cache carry @pytest.mark.shared_cache("<cache>"): the cache each one
+# fills or reads, for its entry.  Under pytest-xdist the checks of one cache and entry go to one worker
+# (the gate runs ``--dist loadgroup``; SharedRunScheduling below), so the expensive part runs once per run.
+# The key is the check's data (marker and entry parameter), never parsed out of its node id: the workers
+# write it at collection into a folder the controller made (``workerinput``), where the scheduler reads it.
+SHARED_CACHE_GROUPS = "gate_shared_cache_groups"
+
+
+def shared_cache_of(item) -> str | None:
     """The cache a check shares with others, e.g. "trained:seq.mlp_binary"; None if it shares none."""
-    function, _, params = nodeid.split("::")[-1].partition("[")
-    cache = SHARED_CACHES.get(function)
-    if cache is None or not params:
-        return None
-    params = params.rstrip("]")
-    entry = params if cache == "trained" else params.rsplit("-", 1)[0]
-    return f"{cache}:{entry}"
+    marker, entry_id = item.get_closest_marker("shared_cache"), results.entry_of(item)
+    return f"{marker.args[0]}:{entry_id}" if marker and entry_id else None
+
+
+def write_groups(folder, worker: str, items) -> None:
+    groups = {item.nodeid: key for item in items if (key := shared_cache_of(item))}
+    (pathlib.Path(folder) / f"{worker}.json").write_text(json.dumps(groups))
+
+
+def read_groups(folder) -> dict[str, str]:
+    groups: dict[str, str] = {}
+    for path in sorted(pathlib.Path(folder).glob("*.json")):
+        groups.update(json.loads(path.read_text()))
+    return groups
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    # The controller hands each xdist worker the folder its collection writes the groups into.
+    node.workerinput[SHARED_CACHE_GROUPS] = node.config.stash[GROUPS_FOLDER]
+
+
+GROUPS_FOLDER = pytest.StashKey[str]()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     # xdist's own loadgroup reads xdist_group marks into node ids, which pytest 9 no longer lets
-    # it rewrite (xdist 3.8): the groups are lost.  Grouping by node id here needs no marks.
+    # it rewrite (xdist 3.8): the groups are lost.  The scheduler reads the workers' groups instead.
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
+    folder = config.stash[GROUPS_FOLDER]
+
     class SharedRunScheduling(LoadScopeScheduling):
         """Load balancing in which the checks of one shared cache form one unit of work."""
 
+        groups: dict[str, str] | None = None
+
         def _split_scope(self, nodeid: str) -> str:
-            return shared_cache_of(nodeid) or nodeid
+            if self.groups is None:  # first asked once every worker has collected (and written)
+                self.groups = read_groups(folder)
+            return self.groups.get(nodeid, nodeid)
 
     return SharedRunScheduling(config, log)
 

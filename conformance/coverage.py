@@ -8,30 +8,57 @@ features (``cover``: ties the fewer parameters, then the id; ``weighted_cover``:
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from layers import catalog, compat
 
 
+@dataclasses.dataclass(frozen=True)
+class Built:
+    """What an entry's small model is and holds, read off the model once per process: the traits that
+    decide which checks and which expected-difference rows apply to it (never a hand list of ids)."""
+    layer_types: frozenset[str] = frozenset()  # class names of every layer, nested ones included
+    parameters: int = 0
+    container: str = ""  # the model's own class (Sequential, Functional); "" where it does not build here
+    custom_layers: frozenset[str] = frozenset()  # classes of the gate's own layers (layers/custom.py)
+
+
 @functools.cache
-def _built(entry_id: str) -> tuple[frozenset[str], int]:
-    """An entry's layer types and parameter count; none where the model does not build here (a regression
-    that breaks a build must fail that entry's own checks, not the collection that derives the tiers)."""
+def _built(entry_id: str) -> Built:
+    """An entry's traits; none where the model does not build here (a regression that breaks a build
+    must fail that entry's own checks, not the collection that derives the tiers and the rows)."""
     compat.reset_session(0)
     try:
         model = catalog.build(entry_id, small=True)
     except Exception:  # noqa: BLE001 - the catalogue checks report the build error, with its entry
-        return frozenset(), 0
-    return frozenset(type(layer).__name__ for layer in compat.all_layers(model)), int(model.count_params())
+        return Built()
+    layers = compat.all_layers(model)
+    return Built(frozenset(type(layer).__name__ for layer in layers), int(model.count_params()), type(model).__name__,
+                 frozenset(type(layer).__name__ for layer in layers if type(layer).__module__ == "layers.custom"))
 
 
 def layer_types(entry_id: str) -> frozenset[str]:
     """The class names of every layer the entry's small model holds, nested models included."""
-    return _built(entry_id)[0]
+    return _built(entry_id).layer_types
 
 
 def parameters(entry_id: str) -> int:
-    return _built(entry_id)[1]
+    return _built(entry_id).parameters
+
+
+def container(entry_id: str) -> str:
+    """Sequential or Functional (the model's class); "" where it does not build here."""
+    return _built(entry_id).container
+
+
+def custom_layers(entry_id: str) -> frozenset[str]:
+    return _built(entry_id).custom_layers
+
+
+def holding(layer_type: str, among=None) -> tuple[str, ...]:
+    """The model entries (or ``among``) whose small model holds a layer of this class."""
+    return tuple(e for e in (among or model_ids()) if layer_type in layer_types(e))
 
 
 def model_ids() -> list[str]:
@@ -134,3 +161,15 @@ def weighted_cover(candidates, features, cost, start=()) -> list[str]:
 def uncovered(entry_ids) -> list[str]:
     """Layer types of the catalogue's models that none of ``entry_ids`` holds."""
     return sorted(all_layer_types() - all_layer_types(list(entry_ids)))
+
+
+# The golden saved models: every model up to this many parameters in its small configuration, and the
+# fewest larger ones that bring the other layer types (sizes and reasons: conformance/saving.py).
+GOLDEN_PARAMETER_LIMIT = 8000
+
+
+def golden_models() -> list[str]:
+    # A model that does not build here has no parameter count (0): not "small" (Keras 3.0 cannot build
+    # TimeDistributed over a model, and would otherwise count func.video_qa among the small ones).
+    small = [e for e in model_ids() if 0 < parameters(e) <= GOLDEN_PARAMETER_LIMIT]
+    return sorted(cover(start=small))

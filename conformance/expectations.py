@@ -24,6 +24,7 @@ import re
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from conformance import coverage
 from layers import compat
 
 KERAS2 = "<3"
@@ -334,13 +335,12 @@ TABLE: tuple[Expected, ...] = (
 # --- saved models (conformance/test_saving.py) -------------------------------------------------
 # Measured on TF 2.15 (Keras 2.15) and TF 2.21 (Keras 3.15.1) reading the golden artifacts of
 # fixtures/saved/ (tf215: Keras 2.15; tf216-keras30: Keras 3.0.5 on TF 2.16, the oldest Keras 3).
-_FUNCTIONAL = ("attn.dense_attention_model", "attn.keras_attention", "attn.prob_attention_model", "func.inception",
-               "func.layer_node_shapes", "func.layer_nodes", "func.multi_io", "func.residual", "func.shared_lstm",
-               "func.shared_vision", "rnn.attention_lstm")
-_SEQUENTIAL = ("attn.se_cnn", "attn.self_attention_seq", "func.time_distributed_dense", "seq.conv1d_classifier", "seq.fit_binary",
-               "seq.fit_categorical", "seq.lstm_classifier", "seq.mlp_binary", "seq.mlp_softmax")
-_WITH_LSTM = ("attn.keras_attention", "func.layer_nodes", "func.multi_io", "func.shared_lstm", "rnn.attention_lstm",
-              "seq.lstm_classifier")
+# The golden models by trait, derived from the catalogue's models (conformance/coverage.py), never listed:
+# a model added to the catalogue (or to the golden set) gets the rows of its kind.
+_ALL_GOLDEN = tuple(coverage.golden_models())
+_FUNCTIONAL = tuple(e for e in _ALL_GOLDEN if coverage.container(e) == "Functional")
+_SEQUENTIAL = tuple(e for e in _ALL_GOLDEN if coverage.container(e) == "Sequential")
+_WITH_LSTM = coverage.holding("LSTM", among=_ALL_GOLDEN)
 _NEWER_WRITER = ("TypeError: Error when deserializing class 'InputLayer' using config=\\{'batch_shape'.*"
                  "Unrecognized keyword arguments: \\['batch_shape'")
 _SCORE_MODE_AS_FUNCTION = ("TypeError: Error when deserializing class 'Attention'.*Invalid value for argument "
@@ -349,7 +349,6 @@ _SCORE_MODE_CAUSE = ("'Attention'", "score_mode")
 _NEWER_WRITER_CAUSE = ("'InputLayer'", "'batch_shape'")
 _NO_FORWARD = "Keras 3 writes InputLayer(batch_shape=), which Keras 2 does not take: no forward compatibility"
 
-_ALL_GOLDEN = tuple(sorted(_FUNCTIONAL + _SEQUENTIAL))
 
 
 def _written(writer: str, fmt: str) -> frozenset[str]:
@@ -361,8 +360,8 @@ def _written(writer: str, fmt: str) -> frozenset[str]:
     folder = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "saved" / writer
     return frozenset(path.parent.name for path in folder.glob("*/written.json")
                      if json.loads(path.read_text()).get(fmt) == "ok")
-# Sequential golden models holding a registered custom layer (class name as Keras 2.15 wrote it).
-_CUSTOM_LAYER_OF = {"attn.self_attention_seq": "SelfAttentionLayer", "attn.se_cnn": "SELayer"}
+# Sequential golden models holding one of the gate's registered custom layers, and its class name.
+_CUSTOM_LAYER_OF = {e: layer for e in _SEQUENTIAL for layer in coverage.custom_layers(e)}
 # Reader ranges: Keras 2.12 (its first .keras format), 2.13-2.14, 2.15 (which moved the weights of
 # .keras and .weights.h5 files to Keras 3's layout) and Keras 3.
 _K212, _K213, _K215, _K3 = KERAS212, ">=2.13,<2.15", ">=2.15,<3", KERAS3
@@ -463,8 +462,7 @@ APPLIED: list[Expected] = []
 
 # Mixed bfloat16 on Keras 2.12: LSTM raises TypeError when called under the policy (measured on
 # TF 2.12.1, every model holding an LSTM); fixed in 2.13.
-_LSTM_MODELS = ("attn.keras_attention", "func.layer_nodes", "func.multi_io", "func.shared_lstm", "func.video_qa",
-                "func.vqa", "rnn.attention_lstm", "seq.lstm_classifier")
+_LSTM_MODELS = coverage.holding("LSTM")
 TABLE = TABLE + tuple(
     row for entry_id in _LSTM_MODELS
     for row in (_row(f"parity:{entry_id}:cpu_mixed_bfloat16", KERAS212,

@@ -35,8 +35,7 @@ MODELS = [entry.id for entry in catalog.entries("model")]
 # plus the fewest larger models that bring the catalogue's other layer types (conformance/coverage.py:
 # attn.se_cnn, for BatchNormalization, GlobalAveragePooling2D, its SE layer and a nested Sequential).
 # The rest (up to 2.5 MB each: the wide Dense and Conv2D layers of func.dense, seq.vgg_like, ...)
-# are written and read by the live grid.
-GOLDEN_PARAMETER_LIMIT = 8000
+# are written and read by the live grid.  The rule: coverage.golden_models.
 # written.json's entry for a format the default tier leaves to the full tier (conformance/tiers.py).
 NOT_IN_THIS_TIER = "not written in the default tier (the full tier writes it: conformance/tiers.py)"
 
@@ -44,10 +43,7 @@ NOT_IN_THIS_TIER = "not written in the default tier (the full tier writes it: co
 def golden_models() -> list[str]:
     from conformance import coverage
 
-    # A model that does not build here has no parameter count (0): not "small" (Keras 3.0 cannot build
-    # TimeDistributed over a model, and would otherwise count func.video_qa among the small ones).
-    small = [e for e in coverage.model_ids() if 0 < coverage.parameters(e) <= GOLDEN_PARAMETER_LIMIT]
-    return sorted(coverage.cover(start=small))
+    return coverage.golden_models()
 
 
 def build_with_numpy_weights(entry_id: str):

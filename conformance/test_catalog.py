@@ -100,14 +100,53 @@ def test_plot_writes_an_image(entry, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_shared_cache_table_names_existing_checks():
-    """conformance/conftest.py groups checks that share a cached run by test name: a renamed test
-    would silently lose its group (and train twice under xdist)."""
+def test_checks_that_use_a_cached_run_say_which_cache():
+    """A check that reads a per-process cached run (seeded_run, written) carries @pytest.mark.shared_cache,
+    so under xdist its entry's checks of that cache stay on one worker (conformance/conftest.py) and the
+    run happens once: grouping is the check's data, so renaming it cannot lose the group."""
     import importlib
+    import inspect
 
-    from conformance.conftest import SHARED_CACHES
+    unmarked = []
+    for path in sorted(pathlib.Path(__file__).parent.glob("test_*.py")):
+        module = importlib.import_module(f"conformance.{path.stem}")
+        for name, function in vars(module).items():
+            if not (name.startswith("test_") and callable(function)):
+                continue
+            uses_cache = {"seeded_run", "written"} & set(inspect.signature(function).parameters)
+            marks = {mark.name for mark in getattr(function, "pytestmark", [])}
+            if uses_cache and "shared_cache" not in marks:
+                unmarked.append(f"{path.stem}.{name}")
+    assert not unmarked, f"checks using a cached run without @pytest.mark.shared_cache: {unmarked}"
 
-    names = set()
-    for module in ("test_convergence", "test_determinism", "test_parity", "test_saving"):
-        names |= set(dir(importlib.import_module(f"conformance.{module}")))
-    assert set(SHARED_CACHES) <= names, f"no such tests: {sorted(set(SHARED_CACHES) - names)}"
+
+def test_the_scheduler_groups_by_the_workers_collected_data(tmp_path):
+    from types import SimpleNamespace
+
+    from conformance.conftest import read_groups, write_groups
+
+    def item(nodeid, entry_id, cache=None):
+        marks = {"shared_cache": pytest.mark.shared_cache(cache).mark} if cache else {}
+        return SimpleNamespace(nodeid=nodeid, callspec=SimpleNamespace(params={"entry_id": entry_id}),
+                               get_closest_marker=marks.get)
+
+    items = [item("a.py::write[x-h5]", "x", "written"), item("b.py::read[x-keras]", "x", "written"),
+             item("a.py::write[y-h5]", "y", "written"), item("c.py::other[x]", "x")]
+    write_groups(tmp_path, "gw0", items)
+    assert read_groups(tmp_path) == {"a.py::write[x-h5]": "written:x", "b.py::read[x-keras]": "written:x",
+                                     "a.py::write[y-h5]": "written:y"}
+
+def test_no_hand_list_of_entry_ids_in_the_checks():
+    """Which checks and rows apply to an entry is derived from the catalogue (its traits:
+    conformance/coverage.py), never kept as a list of ids: a tuple, list or set literal naming two or more
+    catalogue ids anywhere in conformance/ fails here (a row about one entry names that one)."""
+    import ast
+
+    ids, found = set(catalog.ids()), []
+    for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+                named = [e.value for e in node.elts if isinstance(e, ast.Constant) and e.value in ids]
+                if len(named) >= 2:
+                    found.append(f"{path.name}:{node.lineno} {named}")
+    assert not found, "hand lists of entry ids (derive them from the catalogue's traits instead):\n" + "\n".join(found)

@@ -38,6 +38,7 @@ def _judge(entry_id, run, threshold, check="convergence"):
                 f"is {threshold.min_metric} ({threshold.source})")
 
 
+@pytest.mark.shared_cache("trained")
 @pytest.mark.expensive("training")
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
 def test_recipe_reaches_its_thresholds(entry, record_property, seeded_run):

@@ -26,6 +26,7 @@ def _arrays(data):
     return [np.asarray(v) for v in as_list(data)]
 
 
+@pytest.mark.shared_cache("trained")
 @pytest.mark.expensive("training")
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
 def test_one_epoch_repeats_the_seeded_run_bit_for_bit(entry, seeded_run):

@@ -38,6 +38,7 @@ def float32_on_gpu():
     compat.set_tensor_float_32(True)
 
 
+@pytest.mark.shared_cache("parity")
 @pytest.mark.parametrize("entry,path", CASES)
 def test_path_matches_the_cpu_reference(entry, path, record_property, float32_on_gpu):
     if path.device == "GPU" and not gpu_visible():
@@ -76,17 +77,3 @@ def test_tolerance_overrides_name_existing_cases():
     known = {(entry.id, path.name) for entry in ENTRIES for path in TARGETS}
     stale = sorted(key for key in OVERRIDES if key[:2] not in known)
     assert not stale, f"conformance/tolerances.py overrides cases that no longer exist: {stale}"
-
-
-def test_bfloat16_lstm_rows_name_every_model_with_an_lstm():
-    """conformance/expectations.py lists the models with an LSTM by hand (Keras 2.12's LSTM cannot run
-    under mixed_bfloat16): the list must match the catalogue."""
-    from conformance.expectations import _LSTM_MODELS
-
-    with_lstm = []
-    for entry in ENTRIES:
-        compat.reset_session(0)
-        model = catalog.build(entry.id, small=True)
-        if any(type(layer).__name__ == "LSTM" for layer in compat.recurrent_layers(model)):
-            with_lstm.append(entry.id)
-    assert sorted(_LSTM_MODELS) == sorted(with_lstm), f"models with an LSTM: {sorted(with_lstm)}"

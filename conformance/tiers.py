@@ -30,6 +30,8 @@ import pathlib
 import sys
 from typing import Callable
 
+from reporting import results
+
 TIERS = ("default", "full")
 COSTS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements" / "costs.json"
 
@@ -92,13 +94,6 @@ def default_subset(kind: str) -> tuple[str, ...]:
                                          lambda entry_id: costs.get(entry_id, dearest), start=spec.required()))
 
 
-def entry_of(item) -> str | None:
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    if "entry" in params:
-        return params["entry"].id
-    return params.get("entry_id")
-
-
 def expensive_kind(item) -> str | None:
     marker = item.get_closest_marker("expensive")
     return marker.args[0] if marker else None
@@ -106,13 +101,13 @@ def expensive_kind(item) -> str | None:
 
 def runs_in(item, tier: str) -> bool:
     kind = expensive_kind(item)
-    return tier == "full" or kind is None or entry_of(item) in default_subset(kind)
+    return tier == "full" or kind is None or results.entry_of(item) in default_subset(kind)
 
 
 def measured_cost(item) -> float:
     """The measured seconds of the entry's checks of the item's expensive kind (0 for other checks)."""
     kind = expensive_kind(item)
-    return measured_costs().get(kind, {}).get(entry_id, 0.0) if kind and (entry_id := entry_of(item)) else 0.0
+    return measured_costs().get(kind, {}).get(entry_id, 0.0) if kind and (entry_id := results.entry_of(item)) else 0.0
 
 
 def saves_in(fmt: str, entry_id: str, tier: str) -> bool:
@@ -120,11 +115,11 @@ def saves_in(fmt: str, entry_id: str, tier: str) -> bool:
     return fmt != "savedmodel" or tier == "full" or entry_id in default_subset("savedmodel")
 
 
-def costs_from(results: dict) -> dict[str, dict[str, float]]:
+def costs_from(data: dict) -> dict[str, dict[str, float]]:
     """Seconds per expensive kind and entry from a full-tier results.json: the checks' durations; for a
     write check, the write's own seconds (all formats are written inside whichever check runs first)."""
     seconds: dict[str, dict[str, float]] = {kind: {} for kind in KINDS}
-    for test in results["tests"]:
+    for test in data["tests"]:
         kind = test.get("expensive")
         if kind:
             recorded = test["values"].get("seconds")
@@ -140,8 +135,6 @@ def main(argv=None) -> int:
                         help="write fixtures/measurements/costs.json from this full-tier report folder")
     args = parser.parse_args(argv)
     if args.costs:
-        from reporting import results
-
         data = results.load(args.costs / "results.json")
         if data.get("tier") != "full":
             parser.error(f"{args.costs} is a {data.get('tier', 'unknown')!r} tier run: measure a full-tier run")

@@ -13,6 +13,7 @@ import pytest
 
 from conformance import expectations
 from layers import catalog
+from reporting import results
 
 # The check that judges each kind of row: it runs the build (the compile) and compares with the row.
 JUDGES = {"build": "test_builds_at_documented_size", "run": "test_small_forward_pass_is_finite",
@@ -34,21 +35,11 @@ def row_for(entry_id: str):
     return _failing_row(f"build:{entry_id}") or _failing_row(f"run:{entry_id}")
 
 
-def entry_of(item) -> str | None:
-    """The catalogue entry an item checks: its ``entry`` or ``entry_id`` parameter, or its snippet marker."""
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    entry = params.get("entry") or params.get("entry_id")
-    if entry is not None:
-        return entry if isinstance(entry, str) else entry.id
-    marker = item.get_closest_marker("snippet")
-    return marker.args[0] if marker else None
-
-
 def skip_unbuildable(items) -> None:
     """Mark every check of an entry this Keras cannot build as skipped with its row, except the judge."""
     known = set(catalog.ids())
     for item in items:
-        entry_id = entry_of(item)
+        entry_id = results.entry_of(item)
         if entry_id not in known:
             continue
         row = row_for(entry_id)

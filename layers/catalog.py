@@ -6,6 +6,7 @@ new entry is checked as soon as it is registered.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Mapping
 
 KINDS = ("model", "layer", "helper", "recipe", "plot")
@@ -97,9 +98,17 @@ def register(entry: Entry) -> Entry:
     return entry
 
 
+@functools.cache
 def _load_all() -> None:
-    # Importing the seed modules registers their entries.
-    from layers import seed000, seed001, seed002, seed003, seed004_functional, seed004_sequential  # noqa: F401
+    # Importing the seed modules (layers/seed*.py, found, not listed) registers their entries.
+    import importlib
+    import pkgutil
+
+    import layers
+
+    for module in pkgutil.iter_modules(layers.__path__):
+        if module.name.startswith("seed"):
+            importlib.import_module(f"layers.{module.name}")
 
 
 def entries(kind: str | None = None) -> list[Entry]:

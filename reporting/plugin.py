@@ -36,10 +36,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(items):
-    ids = results.snippet_ids()
     for item in items:
-        marker = item.get_closest_marker("snippet")
-        item.stash[SNIPPET] = marker.args[0] if marker else results.snippet_of(item.nodeid, ids)
+        item.stash[SNIPPET] = results.entry_of(item) or results.SUITE
 
 
 def pytest_runtest_setup(item):

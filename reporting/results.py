@@ -26,12 +26,15 @@ def snippet_ids() -> list[str]:
     return SNIPPET_IDS_FILE.read_text().split()
 
 
-def snippet_of(nodeid: str, ids: list[str]) -> str:
-    """The catalogue id inside a test's parameter id (the longest match), or SUITE."""
-    _, _, params = nodeid.partition("[")
-    params = params.rstrip("]")
-    matches = [i for i in ids if params == i or params.startswith((i + "-", i + "["))]
-    return max(matches, key=len) if matches else SUITE
+def entry_of(item) -> str | None:
+    """The catalogue entry a collected check belongs to, read from its data, never from its node id: its
+    ``entry`` (an Entry) or ``entry_id`` parameter, else its ``snippet`` marker; None for a suite check."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    entry = params.get("entry") or params.get("entry_id")
+    if entry is not None:
+        return entry if isinstance(entry, str) else entry.id
+    marker = item.get_closest_marker("snippet")
+    return marker.args[0] if marker else None
 
 
 def kind_of(nodeid: str) -> str:

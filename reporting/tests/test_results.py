@@ -1,19 +1,23 @@
 from reporting import results
 
-IDS = ["func.vqa", "func.video_qa", "attn.se_cnn", "attn.se_cnn.recipe", "seq.add"]
+def _item(params=None, snippet=None):
+    from types import SimpleNamespace
+
+    marks = {"snippet": SimpleNamespace(args=(snippet,))} if snippet else {}
+    return SimpleNamespace(callspec=SimpleNamespace(params=params) if params is not None else None,
+                           get_closest_marker=marks.get)
 
 
-def test_snippet_is_the_longest_catalogue_id_the_parameters_start_with():
-    assert results.snippet_of("conformance/test_parity.py::test_path[attn.se_cnn.recipe-cpu_xla]", IDS) \
-        == "attn.se_cnn.recipe"
-    assert results.snippet_of("conformance/test_parity.py::test_path[attn.se_cnn-cpu_xla]", IDS) == "attn.se_cnn"
-    assert results.snippet_of("conformance/test_as_written.py::test_as[seq.add[input_dim]]", IDS) == "seq.add"
-    assert results.snippet_of("conformance/test_summary.py::test_summary[func.vqa]", IDS) == "func.vqa"
+def test_a_checks_entry_is_its_parameter_never_its_node_id():
+    entry = type("Entry", (), {"id": "attn.se_cnn.recipe"})()
+    assert results.entry_of(_item({"entry": entry, "path": "cpu_xla"})) == "attn.se_cnn.recipe"
+    assert results.entry_of(_item({"entry_id": "func.vqa", "fmt": "h5"})) == "func.vqa"
+    assert results.entry_of(_item({"case": "x"}, snippet="seq.add")) == "seq.add"
 
 
-def test_a_check_without_a_snippet_belongs_to_the_suite():
-    assert results.snippet_of("conformance/test_as_written.py::test_rows_do_not_overlap", IDS) == results.SUITE
-    assert results.snippet_of("conformance/test_x.py::test_y[seq.added]", IDS) == results.SUITE
+def test_a_check_without_an_entry_belongs_to_the_suite():
+    assert results.entry_of(_item()) is None
+    assert results.entry_of(_item({"rewording": "seq.added"})) is None
 
 
 def test_kind_is_the_module_name():
