@@ -22,6 +22,8 @@ class Built:
     parameters: int = 0
     container: str = ""  # the model's own class (Sequential, Functional); "" where it does not build here
     custom_layers: frozenset[str] = frozenset()  # classes of the gate's own layers (layers/custom.py)
+    # holds a nested model, or one of the gate's custom layers that makes layers of its own
+    nests_layers: bool = False
 
 
 @functools.cache
@@ -34,8 +36,16 @@ def _built(entry_id: str) -> Built:
     except Exception:  # noqa: BLE001 - the catalogue checks report the build error, with its entry
         return Built()
     layers = compat.all_layers(model)
+    custom = [layer for layer in layers if type(layer).__module__ == "layers.custom"]
+    nests = (any(type(layer).__name__ in ("Sequential", "Functional") for layer in layers)
+             or any(compat.all_layers(layer) for layer in custom))
     return Built(frozenset(type(layer).__name__ for layer in layers), int(model.count_params()), type(model).__name__,
-                 frozenset(type(layer).__name__ for layer in layers if type(layer).__module__ == "layers.custom"))
+                 frozenset(type(layer).__name__ for layer in custom), nests)
+
+
+def nesting_layers(among=None) -> tuple[str, ...]:
+    """The model entries (or ``among``) holding a nested model or a custom layer with layers of its own."""
+    return tuple(e for e in (among or model_ids()) if _built(e).nests_layers)
 
 
 def layer_types(entry_id: str) -> frozenset[str]:

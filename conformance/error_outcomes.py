@@ -39,7 +39,8 @@ def collect(report_dirs: list[pathlib.Path]) -> dict:
         errors = {}
         for test in data["tests"]:
             judged = test["values"].get(JUDGED_KEY)
-            if isinstance(judged, dict) and judged["observed"] != "ok":
+            # Evidence is what a row accepted: a check that failed its row is a finding to triage, not evidence.
+            if isinstance(judged, dict) and judged["observed"] != "ok" and judged.get("verdict") != expectations.DIFFERS:
                 kind, _, message = judged["observed"].partition(": ")
                 errors[judged["check"]] = f"{kind}: {expectations.normalize(message)}"  # idempotent
         environment = data["environment"]

@@ -14,7 +14,7 @@ import pathlib
 
 import pytest
 
-from conformance import expect, saving, tiers
+from conformance import expect, expectations, saving, tiers
 from layers import compat
 
 pytestmark = pytest.mark.saving
@@ -69,12 +69,15 @@ def test_this_version_writes_every_format(entry_id, fmt, written, record_propert
 
 @pytest.mark.parametrize("writer,entry_id,fmt", GOLDEN_CASES)
 def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_property):
-    cell = saving.read_artifact(saving.GOLDEN_DIR / writer, entry_id, fmt)
+    check = f"load:{writer}:{fmt}:{entry_id}"
+    row = expectations.expected(check, compat.KERAS_VERSION)  # a row that expects a hang: load apart
+    read = saving.read_artifact_apart if row and row.outcome.startswith(expectations.HANG) else saving.read_artifact
+    cell = read(saving.GOLDEN_DIR / writer, entry_id, fmt)
     record_property("load", cell)
     if cell["state"] == "not written":
         pytest.skip(f"{writer} could not write {fmt} (fixtures/saved/{writer}/{entry_id}/written.json): "
                     f"{cell['detail']}")
-    expect.outcome(entry_id, f"load:{writer}:{fmt}:{entry_id}", f"loads {writer}'s {fmt} and matches its outputs",
+    expect.outcome(entry_id, check, f"loads {writer}'s {fmt} and matches its outputs",
                    _observed(cell), record_property)
 
 
