@@ -100,6 +100,17 @@ def _observed(cell: dict) -> str:
             "differs": f"OutputsDiffer: largest error {cell.get('max_error')} ({cell.get('detail', '')})"}[cell["state"]]
 
 
+def test_a_load_apart_that_does_not_return_in_time_is_a_hang():
+    """The hang rows' judge sees: a load ended by its limit is observed as a Hang (a second is less than
+    TensorFlow's import in the child), and a row expecting a hang judges a load that returns as different."""
+    cell = saving.read_artifact_apart(saving.GOLDEN_DIR / "tf215", "seq.mlp_binary", "weights", seconds=1)
+    observed = _observed(cell)
+    assert observed.startswith(f"{expectations.HANG}: "), observed
+    hang_rows = [r for r in expectations.TABLE if r.outcome.startswith(expectations.HANG)]
+    assert hang_rows and all(expectations.judge(r, observed) == expectations.AS_EXPECTED for r in hang_rows)
+    assert all(expectations.judge(r, "ok") == expectations.DIFFERS for r in hang_rows)
+
+
 def test_the_golden_artifacts_are_the_derived_golden_set():
     """Every writer's committed folder holds exactly the models conformance/saving.py derives from the
     catalogue (the small ones and a cover of every other layer type): none missing, none stale."""
