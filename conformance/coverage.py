@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import pathlib
 
 from layers import catalog, compat
 
@@ -26,15 +28,21 @@ class Built:
     nests_layers: bool = False
 
 
+# The traits of every model as measured where each generation's models all build (tf215, tf221): a model
+# that does not build here (Keras 3.0-3.3 cannot build TimeDistributed over a model) keeps its recorded
+# traits, so the rows and subsets derived from traits are the same on every version of a generation.
+# Rewrite: `python -m conformance.coverage --write-traits` in tf215 and tf221 (test_traits checks it).
+TRAITS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements" / "traits.json"
+
+
 @functools.cache
-def _built(entry_id: str) -> Built:
-    """An entry's traits; none where the model does not build here (a regression that breaks a build
-    must fail that entry's own checks, not the collection that derives the tiers and the rows)."""
+def measured_traits(entry_id: str) -> Built | None:
+    """An entry's traits as this Keras builds them; None where the model does not build here."""
     compat.reset_session(0)
     try:
         model = catalog.build(entry_id, small=True)
     except Exception:  # noqa: BLE001 - the catalogue checks report the build error, with its entry
-        return Built()
+        return None
     layers = compat.all_layers(model)
     custom = [layer for layer in layers if type(layer).__module__ == "layers.custom"]
     nests = (any(type(layer).__name__ in ("Sequential", "Functional") for layer in layers)
@@ -43,9 +51,49 @@ def _built(entry_id: str) -> Built:
                  frozenset(type(layer).__name__ for layer in custom), nests)
 
 
+@functools.cache
+def recorded_traits() -> dict:
+    """{entry id: Built} recorded for this Keras generation; {} where the file has none."""
+    if not TRAITS.exists():
+        return {}
+    section = json.loads(TRAITS.read_text()).get(compat.GENERATION, {})
+    return {entry_id: Built(frozenset(t["layer_types"]), t["parameters"], t["container"],
+                            frozenset(t["custom_layers"]), t["nests_layers"])
+            for entry_id, t in section.get("traits", {}).items()}
+
+
+@functools.cache
+def _built(entry_id: str) -> Built:
+    """An entry's traits: measured here, else recorded (a regression that breaks a build must fail that
+    entry's own checks, not the collection that derives the tiers and the rows), else none."""
+    return measured_traits(entry_id) or recorded_traits().get(entry_id) or Built()
+
+
+def write_traits() -> dict:
+    """This generation's section of the traits file, measured here; every model must build."""
+    traits = {}
+    for entry_id in model_ids():
+        built = measured_traits(entry_id)
+        if built is None:
+            raise SystemExit(f"{entry_id} does not build on Keras {compat.KERAS_VERSION}: record traits where all build")
+        traits[entry_id] = {"layer_types": sorted(built.layer_types), "parameters": built.parameters,
+                            "container": built.container, "custom_layers": sorted(built.custom_layers),
+                            "nests_layers": built.nests_layers}
+    data = json.loads(TRAITS.read_text()) if TRAITS.exists() else {}
+    data[compat.GENERATION] = {"tensorflow": compat.TF_VERSION, "keras": compat.KERAS_VERSION, "traits": traits}
+    TRAITS.write_text(json.dumps(dict(sorted(data.items())), indent=1, sort_keys=True) + "\n")
+    return data
+
+
 def nesting_layers(among=None) -> tuple[str, ...]:
     """The model entries (or ``among``) holding a nested model or a custom layer with layers of its own."""
     return tuple(e for e in (among or model_ids()) if _built(e).nests_layers)
+
+
+def feeding_shared_calls() -> tuple[str, ...]:
+    """The model entries that call one layer more than once and feed those calls to other layers of the
+    model (the catalogue's SharedLayer rows with no model output), rather than returning them."""
+    return tuple(e.id for e in catalog.entries("model") if any(len(s.inputs) > 1 and s.outputs is None for s in e.shared))
 
 
 def layer_types(entry_id: str) -> frozenset[str]:
@@ -179,7 +227,15 @@ GOLDEN_PARAMETER_LIMIT = 8000
 
 
 def golden_models() -> list[str]:
-    # A model that does not build here has no parameter count (0): not "small" (Keras 3.0 cannot build
-    # TimeDistributed over a model, and would otherwise count func.video_qa among the small ones).
     small = [e for e in model_ids() if 0 < parameters(e) <= GOLDEN_PARAMETER_LIMIT]
     return sorted(cover(start=small))
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="record the catalogue models' traits for this Keras generation")
+    parser.add_argument("--write-traits", action="store_true", help=f"write this generation's section of {TRAITS.name}")
+    if parser.parse_args().write_traits:
+        write_traits()
+        print(f"wrote {compat.GENERATION} traits to {TRAITS}")
