@@ -25,7 +25,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from conformance import coverage
-from layers import compat
+from layers import catalog, compat
 
 KERAS2 = "<3"
 KERAS212 = "<2.13"  # Keras 2.12: lr=/decay= still reach the legacy optimizer; the first .keras format
@@ -76,6 +76,8 @@ _PROB_ATTENTION_K3_CAUSE = ("SeedProbAttention", "[2,12,1]", "[2,12]")
 # Keras 3.3-3.9 name the module of a missing backend attribute keras.api.backend, 3.0-3.2 and 3.10+
 # keras.backend (measured on every minor): the rows say which, so the upgrade diff shows the change.
 _API_BACKEND = ">=3.3,<3.10"
+# Keras 3.0-3.3's Functional and Sequential do not infer an output shape (3.4 does: measured on every minor).
+_NO_OUTPUT_SHAPE = "NotImplementedError: .*Layer {} should implement `def compute_output_shape\\(self, input_shape\\)`"
 
 
 def _backend_attribute_rows(check: str, attribute: str, reason: str) -> tuple[Expected, ...]:
@@ -253,12 +255,20 @@ TABLE: tuple[Expected, ...] = (
          "about 4x float32's bound, on TF 2.15)"),
     _row("oracle:binary_crossentropy.epsilon", KERAS3, value="clipped only", reason=
          "Keras 3 clips the probabilities to [1e-7, 1 - 1e-7] and takes log(p), log(1 - p)"),
-    _row("oracle:binary_accuracy.reduction", KERAS2, value="mean over the last axis", reason=
-         "Keras 2's keras.metrics.binary_accuracy returns each example's fraction of hits"),
-    _row("oracle:binary_accuracy.reduction", KERAS3, value="per element", reason=
-         "Keras 3's keras.metrics.binary_accuracy returns every element's hit (0 or 1) and leaves the mean to "
+    _row("oracle:binary_accuracy.reduction", "<3.4", value="mean over the last axis", reason=
+         "Keras 2's and Keras 3.0-3.3's keras.metrics.binary_accuracy return each example's fraction of hits "
+         "(measured on every Keras 3 minor of the matrix)"),
+    _row("oracle:binary_accuracy.reduction", ">=3.4", value="per element", reason=
+         "Keras 3.4+'s keras.metrics.binary_accuracy returns every element's hit (0 or 1) and leaves the mean to "
          "the BinaryAccuracy object (found by the NumPy reference: shape (batch, classes), Keras 2's (batch,)); "
          "the metric objects agree"),
+    _row("fact:history.per_output_losses", KERAS2, value="recorded", reason=
+         "a multi-output model's History holds each output's loss (<output>_loss) beside the total"),
+    _row("fact:history.per_output_losses", ">=3,<3.5", value="not recorded", reason=
+         "Keras 3.0-3.4's History holds the total loss and the metrics, not each output's loss (measured on "
+         "every Keras 3 minor of the matrix: func.multi_io's golden fit records loss and main_output_accuracy)"),
+    _row("fact:history.per_output_losses", ">=3.5", value="recorded", reason=
+         "Keras 3.5 records each output's loss again"),
     _row("oracle:EinsumDense.bias_broadcast", "<3.10", value="broadcast", reason=
          "Keras 2 and Keras 3 before 3.10 add an EinsumDense bias by broadcasting over its own axes "
          "(x += bias: tf.add)"),
@@ -281,8 +291,7 @@ TABLE: tuple[Expected, ...] = (
     # --- what a Keras 3 minor cannot build or compile (conformance/unbuildable.py) ------------------
     *(row for entry_id, inner in (("func.time_distributed_model", "Functional"), ("func.video_qa", "Sequential"))
       for row in (
-          _row(f"build:{entry_id}", ">=3,<3.4", f"NotImplementedError: .*Layer {inner} should implement "
-               "`def compute_output_shape\\(self, input_shape\\)`",
+          _row(f"build:{entry_id}", ">=3,<3.4", _NO_OUTPUT_SHAPE.format(inner),
                f"Keras 3.0-3.3's {inner} has no compute_output_shape, which TimeDistributed asks of the model it "
                "wraps: TimeDistributed over a model cannot be built (3.4 infers it)",
                cause=("TimeDistributed.call()", inner, "compute_output_shape")),
@@ -349,6 +358,9 @@ _ORTHOGONAL = "ValueError: Could not interpret initializer identifier: .*'class_
 _ORTHOGONAL_REASON = ("Keras 3.0-3.3 cannot read the Orthogonal initializer Keras 2 writes for LSTM's recurrent "
                       "kernel from the HDF5 config")
 _INCEPTION_SHAPE = "OutputsDiffer: .*output shapes \\[\\(2, 16, 16, 24\\)\\], written \\[\\(2, 48, 16, 8\\)\\]"
+CONFIG_DIFFERS = "the code written from the model's config builds another model"  # test_model_code's observation
+_SHARED_CALL_WRITTEN_AS_FIRST = ("its get_config writes every call of a shared layer that feeds another layer as the "
+                                 "layer's first call (inbound node index 0 twice; found by the model-as-code check)")
 _NEWER_WRITER = ("TypeError: Error when deserializing class 'InputLayer' using config=\\{'batch_shape'.*"
                  "Unrecognized keyword arguments: \\['batch_shape'")
 _SCORE_MODE_AS_FUNCTION = ("TypeError: Error when deserializing class 'Attention'.*Invalid value for argument "
@@ -469,11 +481,11 @@ _SAVED_MODEL_FAILURES = (
     ("readback:keras", (">=3,<3.3",), "IndexError: list index out of range", ("IndexError",),
      "Keras 3.0-3.2 cannot call the .keras read-back of a model used as a layer on a new input", ("func.model_as_layer",)),
     *((prefix, (">=3.2,<3.3",), "OutputsDiffer: largest error 0\\.0088\\d*", ("OutputsDiffer", "largest error 0.0088"),
-       "Keras 3.2 reads back the LSTM shared by two inputs with wrong weights: outputs 0.0088 off, silently",
-       ("func.shared_lstm",)) for prefix in ("readback:h5", "readback:keras")),
+       f"Keras 3.2 reads back the LSTM shared by two inputs as one input read twice: {_SHARED_CALL_WRITTEN_AS_FIRST}; "
+       "outputs 0.0088 off, silently", ("func.shared_lstm",)) for prefix in ("readback:h5", "readback:keras")),
     ("readback:keras", (">=3.2,<3.3",), "OutputsDiffer: largest error 0\\.0635\\d*", ("OutputsDiffer", "largest error 0.0635"),
-     "Keras 3.2 reads back the vision model shared by two inputs with wrong weights: outputs 0.064 off, silently",
-     ("func.shared_vision",)),
+     f"Keras 3.2 reads back the vision model shared by two inputs as one input read twice: "
+     f"{_SHARED_CALL_WRITTEN_AS_FIRST}; outputs 0.064 off, silently", ("func.shared_vision",)),
     *((prefix, (">=3.4,<3.5",), "ValueError: Exception encountered when calling TimeDistributed.call\\(\\).*"
        "Cannot convert '20' to a shape", ("TimeDistributed", "Cannot convert '20' to a shape"),
        "Keras 3.4 cannot call the read-back TimeDistributed over a model (the number of steps as a shape)",
@@ -538,6 +550,24 @@ TABLE = TABLE + tuple(
                      "TypeError: Value passed to parameter 'input' has DataType bfloat16 not in list of allowed values",
                      "Keras 2.12's LSTM cannot run under the mixed_bfloat16 policy", cause=("LSTM", "bfloat16")),
                 _row(f"parity:{entry_id}:cpu_mixed_bfloat16", ">=2.13", "ok", "LSTM runs under mixed_bfloat16")))
+
+
+# The model written back as code from its config (test_model_code), where Keras 3.2's config is wrong.
+TABLE = TABLE + tuple(
+    row for entry_id in coverage.feeding_shared_calls()
+    for row in (_row(f"model_code:{entry_id}", "==3.2.*", f"ConfigDiffers: {CONFIG_DIFFERS}", f"Keras 3.2: {_SHARED_CALL_WRITTEN_AS_FIRST}, "
+                     "so code written from it builds a model whose shared layer reads one input twice",
+                     cause=("ConfigDiffers",)),
+                _row(f"model_code:{entry_id}", "!=3.2.*", "ok", "the config names each call of the shared layer")))
+
+# A model's compute_output_shape over its free dimensions (test_shapes), by the model's class.
+TABLE = TABLE + tuple(
+    row for entry in catalog.with_flexible() if coverage.container(entry.id) in ("Functional", "Sequential")
+    for row in (_row(f"compute_output_shape:{entry.id}", ">=3,<3.4", _NO_OUTPUT_SHAPE.format(coverage.container(entry.id)),
+                     f"Keras 3.0-3.3's {coverage.container(entry.id)} has no compute_output_shape (3.4 infers it "
+                     "from the graph)", cause=(coverage.container(entry.id), "compute_output_shape")),
+                _row(f"compute_output_shape:{entry.id}", KERAS2, "ok", "infers the output shape"),
+                _row(f"compute_output_shape:{entry.id}", ">=3.4", "ok", "infers the output shape")))
 
 
 def expected(check: str, keras_version: str | None = None) -> Expected | None:

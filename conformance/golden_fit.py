@@ -95,6 +95,15 @@ def fit_run(entry_id: str, compile_overrides: dict | None = None, fit_overrides:
     return result
 
 
+def output_names(entry_id: str) -> list[str]:
+    """The names History gives a recipe's outputs' own losses (<name>_loss); none for a single output
+    (Keras 3.0's Sequential has no output_names)."""
+    recipe = catalog.get(entry_id).recipe
+    small = recipe.quick.small or recipe.small
+    model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
+    return list(model.output_names) if len(model.outputs) > 1 else []
+
+
 def recipes() -> list[str]:
     return [e.id for e in catalog.with_recipe()]
 

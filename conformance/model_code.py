@@ -254,6 +254,10 @@ class _Writer:
                 calls.append(f"{variable} = {callee}({_call_arguments(node, tensors)})")
                 tensors[(name, index)] = variable
         structure = {"inputs": config["input_layers"], "outputs": config["output_layers"]}
+        if compat.IS_KERAS3 and compat.one_output_written_as_list() and len(structure["outputs"]) == 1:
+            # Keras 3.0 writes one output as a one-element list; a nested model built with the list
+            # returns a list from its call, which the layer after it cannot take.
+            structure["outputs"] = structure["outputs"][0]
         ends = {key: _structure(value, tensors) for key, value in structure.items()}
         lines += calls
         lines.append(f"return keras.Model(inputs={ends['inputs']}, outputs={ends['outputs']}, name={model.name!r})")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conformance import expect, golden, golden_fit, repro
+from conformance.expectations import expected
 from conformance.golden_tolerances import MEASUREMENTS, TOLERANCES, derive, for_this_generation, table_source
 from layers import catalog, compat
 
@@ -68,13 +69,16 @@ def test_fit_matches_this_generations_baseline(entry, record_property):
     tolerances = for_this_generation()
     expect.close(entry.id, "golden fit: learning rate schedule", stored["schedule"], observed["schedule"],
                  atol=0.0, rtol=tolerances["schedule"], what=f"rate at steps {golden_fit.SCHEDULE_STEPS}")
-    expect.equal(entry.id, "golden fit: history keys", [str(k) for k in stored["history_keys"]], list(history))
+    kept = _history_keys_recorded_here(entry.id, [str(k) for k in stored["history_keys"]])
+    expect.equal(entry.id, "golden fit: history keys", kept, list(history))
     tolerance = tolerances["history"]
     for i, key in enumerate(str(k) for k in stored["history_keys"]):
+        if key not in kept:
+            continue
         atol, what = tolerance * max(1.0, abs(float(stored["history"][i]))), f"{key} after {golden_fit.FIT_STEPS} steps"
         with repro.on_failure(record_property, lambda: repro.golden_fit(
                 entry.id, "golden fit: history", "history", key, stored["history"][i], atol, what)):
-            expect.close(entry.id, "golden fit: history", stored["history"][i], observed["history"][i],
+            expect.close(entry.id, "golden fit: history", stored["history"][i], history[key],
                          atol=atol, rtol=0.0, what=what)
     expect.equal(entry.id, "golden fit: weight shapes", list(stored["weight_shapes"]), list(observed["weight_shapes"]))
     expect.equal(entry.id, "golden fit: function-free biases (feeding a BatchNormalization)",
@@ -86,6 +90,19 @@ def test_fit_matches_this_generations_baseline(entry, record_property):
                 entry.id, "golden fit: weights after the fit", "weights", key, stored[key], atol, what)):
             expect.close(entry.id, "golden fit: weights after the fit", stored[key], observed[key],
                          atol=atol, rtol=0.0, what=what)
+
+
+def _history_keys_recorded_here(entry_id: str, stored: list[str]) -> list[str]:
+    """The baseline's History keys less each output's own loss where this Keras records none
+    (row fact:history.per_output_losses): strict both ways, a version that starts or stops recording
+    them fails on the keys."""
+    row = expected("fact:history.per_output_losses")
+    expect.true(entry_id, "golden fit: history keys", row is not None,
+                "no row fact:history.per_output_losses in conformance/expectations.py for this version")
+    if row.value == "recorded":
+        return stored
+    per_output = {f"{name}_loss" for name in golden_fit.output_names(entry_id)}
+    return [key for key in stored if key.removeprefix("val_") not in per_output]
 
 
 # --- the baselines themselves (files only: no TensorFlow work) -----------------------------------

@@ -12,6 +12,7 @@ Which Keras is loaded:
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import platform
@@ -281,6 +282,16 @@ def recurrent_layers(model) -> list:
         elif hasattr(layer, "layer"):  # wrappers such as TimeDistributed
             found.extend(recurrent_layers(layer.layer))
     return found
+
+
+@functools.cache
+def one_output_written_as_list() -> bool:
+    """Whether a model's config writes a single output tensor as a one-element list (Keras 2 always;
+    Keras 3.0 too, where from_config then gives a model whose call returns a list). Probed, not
+    tabled: a config of such a version cannot tell ``outputs=t`` from ``outputs=[t]``."""
+    inputs = keras.Input((1,))
+    written = keras.Model(inputs, keras.layers.Dense(1)(inputs)).get_config()["output_layers"]
+    return isinstance(written[0], list)
 
 
 def all_layers(model) -> list:
