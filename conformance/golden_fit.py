@@ -5,8 +5,9 @@ squared error; these run what each seed sets instead: its optimizer with every h
 schedule, its loss and loss weights, its metrics, its batch size, its validation split and its data
 pipeline (arrays or the image generator), for FIT_STEPS batches of one epoch.  The model starts
 from golden.numpy_weights; dropout rates are set to 0 (their masks are Keras's RNG, not a
-contract).  The data is shuffled once by NumPy and fed in order (``shuffle=False``), so the order
-is part of the baseline instead of Keras's shuffling RNG.
+contract).  The data is shuffled once by NumPy and fed in order (``shuffle=False``; an image
+iterator's own order pinned the same way: ``pin_order``), so the order is part of the baseline
+instead of Keras's shuffling RNG.
 
 Stored and compared: the optimizer's learning rate at steps 0, 1e3 and 1e6 (a schedule's effect
 over a seed's whole run), the history (every loss and metric, training and validation) and the weights
@@ -48,14 +49,31 @@ def _length(value) -> int:
     return len(value)
 
 
+def pin_order(iterator, seed: int):
+    """The image iterator with its sample order drawn once by NumPy from ``seed``, whenever it reshuffles.
+
+    Left alone, the iterator draws its order from NumPy's global generator each time Keras's data adapter
+    starts or ends an epoch, and the adapter shuffles the batches with it too: which draws happen when
+    differs between Keras minors (3.5-3.6 train on other images than 3.7+) and, with tf.data prefetching
+    the training batches in a thread while validation starts, between two runs on a loaded machine
+    (seen: validation accuracy 0.406 against 0.391 on one of three runs of Keras 3.11).
+    ``shuffle=False`` in fit keeps the batches in order."""
+    if not hasattr(iterator, "_set_index_array"):
+        return iterator
+    order = np.random.RandomState(seed).permutation(iterator.n)
+    iterator._set_index_array = lambda: setattr(iterator, "index_array", order.copy())
+    iterator._set_index_array()
+    return iterator
+
+
 def fit_arguments(recipe, data: dict, overrides: dict | None = None) -> dict:
     """The recipe's fit arguments for FIT_STEPS batches of one epoch, data included."""
     fit = {**recipe.fit, **(overrides or {})}
     fit["epochs"] = 1
-    if "y" not in data:  # a generator pipeline: the recipe's own, for FIT_STEPS batches
-        fit.update(x=data["x"], steps_per_epoch=FIT_STEPS)
+    if "y" not in data:  # a generator pipeline: the recipe's own, for FIT_STEPS batches, in a fixed order
+        fit.update(x=pin_order(data["x"], ORDER_SEED), steps_per_epoch=FIT_STEPS, shuffle=False)
         if "validation_data" in data:
-            fit.update(validation_data=data["validation_data"], validation_steps=1)
+            fit.update(validation_data=pin_order(data["validation_data"], ORDER_SEED + 1), validation_steps=1)
         return fit
     batch = fit.get("batch_size", DEFAULT_BATCH)
     split = fit.get("validation_split", 0.0)
