@@ -123,3 +123,13 @@ def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, ato
             "fit": repr({k: v for k, v in arguments.items() if k not in ("x", "y")}),
             "x": encode(arguments["x"]), "y": encode(arguments["y"]),
             "quantity": quantity, "key": key, "expected": encode(np.asarray(expected)), "atol": float(atol)}
+
+
+def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
+    """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
+    from conformance import expect
+
+    if not getattr(model, "inputs", None):
+        raise ValueError("a layer entry has no graph to write as a model")
+    return {"template": "symbolic_shapes", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "inputs": encode(sample)}

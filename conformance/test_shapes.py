@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import expect
+from conformance import expect, repro
 from conformance.expectations import outcome_of
 from layers import catalog, compat
 from layers.building import as_list
@@ -40,9 +40,12 @@ def test_symbolic_shapes_match_a_forward_pass(entry, built, record_property):
     symbolic = _symbolic_output_shapes(obj, sample if not isinstance(sample, (list, dict)) else None)
     eager = [tuple(np.asarray(t).shape) for t in as_list(obj(sample, training=False))]
     record_property("output_shapes", [str(s) for s in symbolic])
-    expect.equal(entry.id, "number of outputs", len(symbolic), len(eager))
-    for index, (s, e) in enumerate(zip(symbolic, eager)):
-        expect.true(entry.id, f"output {index} shape", _agrees(s, e), f"symbolic {s} but forward pass {e}")
+    with repro.on_failure(record_property, lambda: repro.symbolic_shapes(
+            entry.id, "symbolic shapes vs a forward pass", obj, sample, f"symbolic {symbolic}, forward pass {eager}")):
+        expect.equal(entry.id, "number of outputs", len(symbolic), len(eager))
+        for index, (s, e) in enumerate(zip(symbolic, eager)):
+            expect.true(entry.id, f"output {index} shape", _agrees(s, e), f"symbolic {s} but forward pass {e}")
+    for index, s in enumerate(symbolic):
         expect.equal(entry.id, f"output {index} batch dimension", None, s[0])
 
 

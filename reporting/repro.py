@@ -148,7 +148,29 @@ np.testing.assert_allclose(got, expected, rtol=0, atol=ATOL,
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
-_TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT}
+# A model's symbolic output shapes (what its graph infers) against a forward pass (conformance/test_shapes.py).
+_SYMBOLIC_SHAPES = '''\
+INPUTS = {inputs!r}
+
+
+def as_list(value):
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+model = build_model()
+symbolic = [tuple(t.shape) for t in as_list(model.outputs)]
+eager = [tuple(np.asarray(t).shape) for t in as_list(model(decode(INPUTS), training=False))]
+print(f"symbolic {{symbolic}}, forward pass {{eager}}")
+assert len(symbolic) == len(eager), f"{{len(symbolic)}} symbolic outputs, {{len(eager)}} computed"
+for index, (inferred, computed) in enumerate(zip(symbolic, eager)):
+    agrees = len(inferred) == len(computed) and all(d is None or d == c for d, c in zip(inferred, computed))
+    assert agrees, f"output {{index}}: the graph infers {{inferred}}, the forward pass gives {{computed}} on Keras {{keras.__version__}}"
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
+_TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES}
 
 
 def render(recipe: dict) -> str:

@@ -409,6 +409,18 @@ def _pooling_padding_same(p):
     p.before(BasePooling, "call", change)
 
 
+def _time_distributed_inferred_step_short(p):
+    from keras.src.layers.rnn.time_distributed import TimeDistributed
+
+    original = TimeDistributed.compute_output_shape
+
+    def compute_output_shape(self, input_shape):  # what a graph infers; the forward pass is untouched
+        shape = list(original(self, input_shape))
+        return tuple([shape[0], None if shape[1] is None else shape[1] - 1, *shape[2:]])
+
+    p.set(TimeDistributed, "compute_output_shape", compute_output_shape)
+
+
 def _to_categorical_shifted(p):
     import keras
     import numpy as np
@@ -598,6 +610,10 @@ INJECTIONS = (
               (("seq.mlp_binary", "golden: forward output"),), keras2=k2.sigmoid_scaled),
     Injection("pooling_padding_same", "pooling", "pooling pads 'same' where it was built 'valid' (the default)",
               _pooling_padding_same, STRUCTURAL, (("attn.se_cnn", "layer configs"),), keras2=k2.pooling_padding_same),
+    Injection("time_distributed_inferred_step_short", "wrappers", "TimeDistributed infers one step fewer than it "
+              "computes (compute_output_shape only: a model's symbolic shapes and its forward pass disagree)",
+              _time_distributed_inferred_step_short, STRUCTURAL, (("func.time_distributed_dense", "output 0 shape"),),
+              keras2="Keras 2 infers a graph's shapes by running call on symbolic tensors, not compute_output_shape"),
     Injection("to_categorical_shifted", "data", "to_categorical puts every label one class further on",
               _to_categorical_shifted, GOLDEN_FITS, (("seq.mlp_softmax", "golden fit: history"),)),
     Injection("h5_load_hangs", "saving", "loading an HDF5 model never returns", _h5_load_hangs, HANG,

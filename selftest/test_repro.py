@@ -16,13 +16,17 @@ from selftest.run import ROOT, keras3, run_gate
 pytestmark = pytest.mark.selftest
 
 # (injection, check, model): a golden run's forward output of a functional model, a gradient (the
-# script's training steps), a custom layer (the script carries the gate's layers/custom.py), and a
-# golden fit (the recipe's compile and the rows it was fed).  Injections that change what a constructor
+# script's training steps), a custom layer (the script carries the gate's layers/custom.py), a
+# golden fit (the recipe's compile and the rows it was fed), and a model's symbolic shapes against its
+# forward pass.  Injections that change what a constructor
 # stores are not used: the script is written from the failing version's objects, so it would carry the
 # changed value (README "Reproduction scripts").
 CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_doubled", "trajectory", "seq.mlp_binary"),
-         ("attention_scale_removed", "trajectory", "attn.self_attention_seq"), ("gradients_scaled", "fit", "seq.mlp_softmax")]
-CHECK = "conformance/test_golden.py::test_{}_matches_this_generations_baseline[{}]"
+         ("attention_scale_removed", "trajectory", "attn.self_attention_seq"), ("gradients_scaled", "fit", "seq.mlp_softmax"),
+         ("time_distributed_inferred_step_short", "shapes", "func.time_distributed_dense")]
+CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
+          "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
+          "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]"}
 
 
 def _script(path, inject=None) -> subprocess.CompletedProcess:
@@ -39,8 +43,8 @@ def test_the_reproduction_fails_where_the_check_fails_and_passes_where_it_passes
     if BY_NAME[injection].patch_for(keras3()) is None:
         pytest.skip(f"{injection} has no form on this Keras")
     label = f"repro-{injection}"
-    run = run_gate(label, [CHECK.format(check, entry_id)], inject=injection, extra=("-p", "no:randomly"))
-    assert run.returncode != 0 and run.failures, f"{injection} did not fail {entry_id}'s golden {check}\n{run.output[-1500:]}"
+    run = run_gate(label, [CHECKS[check].format(entry_id)], inject=injection, extra=("-p", "no:randomly"))
+    assert run.returncode != 0 and run.failures, f"{injection} did not fail {entry_id}'s {check} check\n{run.output[-1500:]}"
     failure = run.failures[0]
     assert failure.get("repro", {}).get("script"), f"no reproduction script recorded: {failure.get('repro')}"
     script = ROOT / "reports" / "selftest" / label / failure["repro"]["script"]
