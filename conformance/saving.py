@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from conformance import expectations
 from conformance.expectations import HANG, outcome_of
 from conformance.golden import canonical_variables, numpy_weights
 from layers import catalog, compat
@@ -130,6 +131,13 @@ def read_artifact(folder: pathlib.Path, entry_id: str, fmt: str) -> dict:
 # machine (TF 2.21: three golden loads, HDF5, .keras and weights); a minute is over 5x that, room for two
 # gate workers sharing the cores: one that has not returned by then is the hang its row records.
 APART_SECONDS = 60
+
+
+def reader_for(check: str):
+    """How to read the artifact of ``check`` (load:<writer>:<format>:<id>): apart where this Keras's row
+    expects the load to hang, in this process otherwise."""
+    row = expectations.expected(check, compat.KERAS_VERSION)
+    return read_artifact_apart if row and row.outcome.startswith(HANG) else read_artifact
 
 
 def read_artifact_apart(folder: pathlib.Path, entry_id: str, fmt: str, seconds: float = APART_SECONDS) -> dict:
