@@ -133,3 +133,33 @@ def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "")
         raise ValueError("a layer entry has no graph to write as a model")
     return {"template": "symbolic_shapes", "entry": entry_id, "check": check, "versions": expect.version_label(),
             "message": message, **_model_code(model), "inputs": encode(sample)}
+
+
+def amber_text(path, name: str) -> str | None:
+    """A text snapshot as syrupy's amber file stores it (``# name: <name>``, the text between lines of three
+    quotes, each line indented by two spaces); None where the file holds no such snapshot."""
+    import pathlib
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        return None
+    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        start = lines.index(f"# name: {name}") + 1
+    except ValueError:
+        return None
+    block = lines[start:lines.index("# ---", start)]
+    quotes = "'" * 3
+    if len(block) < 2 or block[0].strip() != quotes or block[-1].strip() != quotes:
+        return None  # not a multi-line text snapshot
+    return "\n".join(line[2:] for line in block[1:-1])
+
+
+def summary_text(entry_id: str, check: str, model, expected: str, width: int, message: str = "") -> dict:
+    """A model's summary() text at the gate's width against the stored baseline (test_summary_text)."""
+    from conformance import expect
+
+    if expected is None:
+        raise ValueError("no stored summary text to compare with")
+    return {"template": "summary_text", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "expected": expected, "width": width}

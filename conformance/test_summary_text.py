@@ -8,10 +8,12 @@ layout neither reads nor prunes the others'.  Update with
 """
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import expect
+from conformance import expect, repro
 from layers import catalog, compat
 
 pytestmark = pytest.mark.summary
@@ -27,11 +29,28 @@ class PerGenerationSnapshots(AmberSnapshotExtension):
     snapshot_dirname = f"__snapshots__/{compat.SUMMARY_LAYOUT}"
 
 
+STORED = pathlib.Path(__file__).parent / PerGenerationSnapshots.snapshot_dirname / "test_summary_text.ambr"
+CHECK_NAME = "test_raw_summary_text_matches_this_generation"
+
+
 @pytest.mark.parametrize("entry", MODELS, ids=lambda e: e.id)
-def test_raw_summary_text_matches_this_generation(entry, built, snapshot):
-    text = compat.summary_text(built(entry.id), width=SUMMARY_WIDTH)
-    assert text == snapshot.use_extension(PerGenerationSnapshots), expect.message(
-        entry.id, f"raw summary text ({compat.SUMMARY_LAYOUT})", "differs from this layout's baseline")
+def test_raw_summary_text_matches_this_generation(entry, built, snapshot, record_property):
+    model = built(entry.id)
+    text = compat.summary_text(model, width=SUMMARY_WIDTH)
+    check = f"raw summary text ({compat.SUMMARY_LAYOUT})"
+    # A failure records its reproduction: the model as code and the stored text it is compared with.
+    with repro.on_failure(record_property, lambda: repro.summary_text(
+            entry.id, check, model, repro.amber_text(STORED, f"{CHECK_NAME}[{entry.id}]"), SUMMARY_WIDTH,
+            "differs from this layout's baseline")):
+        assert text == snapshot.use_extension(PerGenerationSnapshots), expect.message(
+            entry.id, check, "differs from this layout's baseline")
+
+
+def test_the_stored_text_reads_back_as_the_summary(built):
+    """What a reproduction script embeds as the baseline is the text the snapshot check compares with."""
+    entry_id = MODELS[0].id
+    expect.equal(entry_id, "summary text read back from its snapshot", compat.summary_text(built(entry_id), width=SUMMARY_WIDTH),
+                 repro.amber_text(STORED, f"{CHECK_NAME}[{entry_id}]"))
 
 
 def test_baselines_hold_no_stale_snapshots():

@@ -170,7 +170,26 @@ for index, (inferred, computed) in enumerate(zip(symbolic, eager)):
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
-_TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES}
+# A model's summary() text at the gate's fixed width against the stored baseline (conformance/test_summary_text.py).
+_SUMMARY_TEXT = '''\
+import difflib
+
+EXPECTED = {expected!r}
+WIDTH = {width!r}
+
+os.environ["COLUMNS"] = str(WIDTH)  # Keras 3 sizes its table to the terminal whatever line_length says
+lines = []
+build_model().summary(line_length=WIDTH, print_fn=lambda line, *args, **kwargs: lines.append(line))
+text = "\\n".join(lines)
+difference = "\\n".join(difflib.unified_diff(EXPECTED.splitlines(), text.splitlines(), "baseline", "this Keras",
+                                            lineterm=""))
+print(difference or text)
+assert text == EXPECTED, f"summary() differs from the gate's baseline on Keras {{keras.__version__}}"
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
+_TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
+              "summary_text": _SUMMARY_TEXT}
 
 
 def render(recipe: dict) -> str:
