@@ -86,10 +86,10 @@ def fit_arguments(recipe, data: dict, overrides: dict | None = None) -> dict:
 def fit_run(entry_id: str, compile_overrides: dict | None = None, fit_overrides: dict | None = None) -> dict:
     """One golden fit of a recipe; the overrides exist for the argument meta-test."""
     recipe = catalog.get(entry_id).recipe
-    small = recipe.quick.small or recipe.small
+    small = recipe.quick_small
     compat.reset_session(0)
     data = recipe.data(seed=0, scale=recipe.quick.scale, small=small)
-    model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
+    model = recipe.build_model(small)
     golden.silence_stochastic_layers(model)
     start = golden.numpy_weights(model)
     for variable, value in zip(golden.canonical_variables(model), start):
@@ -117,8 +117,8 @@ def output_names(entry_id: str) -> list[str]:
     """The names History gives a recipe's outputs' own losses (<name>_loss); none for a single output
     (Keras 3.0's Sequential has no output_names)."""
     recipe = catalog.get(entry_id).recipe
-    small = recipe.quick.small or recipe.small
-    model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
+    small = recipe.quick_small
+    model = recipe.build_model(small)
     return list(model.output_names) if len(model.outputs) > 1 else []
 
 

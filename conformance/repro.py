@@ -107,12 +107,12 @@ def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, ato
     from layers import catalog
 
     recipe = catalog.get(entry_id).recipe
-    small = recipe.quick.small or recipe.small
+    small = recipe.quick_small
     data = recipe.data(seed=0, scale=recipe.quick.scale, small=small)
     arguments = fits.fit_arguments(recipe, data)
     if "y" not in arguments:
         raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
-    model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
+    model = recipe.build_model(small)
     compile_text, functions = compile_code(recipe.compile())
     return {"template": "golden_fit", "entry": entry_id, "check": check, "versions": expect.version_label(),
             "message": message, **_model_code(model),

@@ -34,8 +34,8 @@ def test_every_layer_config_matches_this_generation(entry, built, snapshot):
 @pytest.mark.parametrize("entry", catalog.with_recipe(), ids=lambda e: e.id)
 def test_compiled_optimizer_loss_and_metrics_match_this_generation(entry, snapshot, record_property):
     recipe = entry.recipe
-    small = recipe.quick.small or recipe.small
-    model = recipe.builder(small) if recipe.builder else catalog.build(recipe.model_id, small=small)
+    small = recipe.quick_small
+    model = recipe.build_model(small)
     # Also the judge of a compile:<recipe> row (conformance/unbuildable.py): this Keras may refuse the arguments.
     observed, settings = outcome_of(recipe.compile)
     expect.outcome(entry.id, f"compile:{entry.id}", "compile configs", observed, record_property)

@@ -42,6 +42,15 @@ class Recipe:
     # (seed 000 trains on 8x8 digits, not 28x28 MNIST); None: catalog.build(model_id, small).
     builder: Callable[[bool], Any] | None = None
 
+    @property
+    def quick_small(self) -> bool:
+        """Whether the default tier trains the small configuration."""
+        return self.quick.small or self.small
+
+    def build_model(self, small: bool):
+        """The model this recipe trains, at the small or documented size."""
+        return self.builder(small) if self.builder else build(self.model_id, small=small)
+
 
 @dataclasses.dataclass(frozen=True)
 class SharedLayer:

@@ -102,7 +102,7 @@ def _prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: f
         settings = dataclasses.replace(settings, scale=scale)
     compat.reset_session(seed)
     data = recipe.data(seed=seed, scale=settings.scale, small=settings.small)
-    model = recipe.builder(settings.small) if recipe.builder else catalog.build(recipe.model_id, small=settings.small)
+    model = recipe.build_model(settings.small)
     model.compile(**recipe.compile())
     fit = dict(recipe.fit)
     fit["epochs"] = epochs or (quick_epochs(recipe) if quick else fit["epochs"])
