@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import pathlib
 
+from conformance import baselines
 from layers import catalog, compat
 
 
@@ -32,7 +32,12 @@ class Built:
 # that does not build here (Keras 3.0-3.3 cannot build TimeDistributed over a model) keeps its recorded
 # traits, so the rows and subsets derived from traits are the same on every version of a generation.
 # Rewrite: `python -m conformance.coverage --write-traits` in tf215 and tf221 (test_traits checks it).
-TRAITS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements" / "traits.json"
+TRAITS = baselines.MEASUREMENTS / "traits.json"
+
+
+def is_custom(layer) -> bool:
+    """A layer of the catalogue's own classes (the seeds' layers/custom.py, a team's module), not Keras's."""
+    return type(layer).__module__.split(".")[0] not in ("keras", "tf_keras", "tensorflow")
 
 
 @functools.cache
@@ -44,7 +49,7 @@ def measured_traits(entry_id: str) -> Built | None:
     except Exception:  # noqa: BLE001 - the catalogue checks report the build error, with its entry
         return None
     layers = compat.all_layers(model)
-    custom = [layer for layer in layers if type(layer).__module__ == "layers.custom"]
+    custom = [layer for layer in layers if is_custom(layer)]
     nests = (any(type(layer).__name__ in ("Sequential", "Functional") for layer in layers)
              or any(compat.all_layers(layer) for layer in custom))
     return Built(frozenset(type(layer).__name__ for layer in layers), int(model.count_params()), type(model).__name__,

@@ -18,10 +18,10 @@ import json
 import pathlib
 import sys
 
-from conformance import expectations
+from conformance import baselines, expectations
 from reporting.compare import JUDGED_KEY
 
-FIXTURE = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements" / "error-outcomes.json"
+FIXTURE = baselines.MEASUREMENTS / "error-outcomes.json"
 # The first lines Keras wraps causes in: a pattern that matches one of these matches any failure.
 WRAPPERS = (
     'Exception encountered when calling layer "dense" (type Dense).',

@@ -375,9 +375,10 @@ def _written(writer: str, fmt: str) -> frozenset[str]:
     """The golden entries a writer wrote in ``fmt`` (its committed written.json files say): a format it could
     not write leaves readers nothing to load (Keras 3.0's HDF5 writer fails on three of them)."""
     import json
-    import pathlib
 
-    folder = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "saved" / writer
+    from conformance import baselines
+
+    folder = baselines.SAVED / writer
     return frozenset(path.parent.name for path in folder.glob("*/written.json")
                      if json.loads(path.read_text()).get(fmt) == "ok")
 def _builds_on(entry_id: str, keras_version: str) -> bool:

@@ -37,10 +37,11 @@ import sys
 
 import numpy as np
 
+from conformance import baselines
 from layers import catalog, compat
 from layers.building import as_list
 
-GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "golden"
+GOLDEN_DIR = baselines.GOLDEN
 STEPS = 3
 # SGD's learning rate is set per model from its step-0 loss and gradients so that, to first order,
 # step 0 lowers the loss by LOSS_DROP (rate = LOSS_DROP * loss / |g|^2): every model moves by the
@@ -290,7 +291,7 @@ def baseline_command(argv, what: str, ids: list[str], run, path_for, load, error
     """The command line shared by the golden baselines: ``--write``, ``--errors``, ``--only ID...``."""
     parser = argparse.ArgumentParser(description=f"Write or measure the golden {what}.")
     parser.add_argument("--write", action="store_true",
-                        help=f"overwrite this Keras generation's baselines ({generation_dir().relative_to(GOLDEN_DIR.parents[1])})")
+                        help=f"overwrite this Keras generation's baselines ({baselines.shown(generation_dir())})")
     parser.add_argument("--errors", action="store_true",
                         help="print, as JSON, each entry's normalized errors against this generation's baseline")
     parser.add_argument("--only", nargs="+", metavar="ID", help="only these entries")
@@ -311,7 +312,7 @@ def baseline_command(argv, what: str, ids: list[str], run, path_for, load, error
             path = path_for(entry_id)
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(path, **result)
-            print(f"wrote {path.relative_to(GOLDEN_DIR.parents[1])}")
+            print(f"wrote {baselines.shown(path)}")
         (generation_dir() / "SOURCE.txt").write_text(
             f"written by TensorFlow {compat.TF_VERSION}, Keras {compat.KERAS_VERSION} with "
             "`python -m conformance.golden --write` and `python -m conformance.golden_fit --write`\n")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pathlib
 import sys
 import warnings
 
+from conformance import baselines
 from layers import catalog, compat
 
-OUT_DIR = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements"
+OUT_DIR = baselines.MEASUREMENTS
 
 
 def env_name() -> str:

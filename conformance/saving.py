@@ -19,15 +19,18 @@ import time
 
 import numpy as np
 
-from conformance import expectations
+from conformance import baselines, expectations
 from conformance.expectations import HANG, outcome_of
 from conformance.golden import canonical_variables, numpy_weights
 from layers import catalog, compat
 from layers.building import as_list
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-GOLDEN_WRITERS = ("tf215", "tf216-keras30")  # Keras 2.15 (the Keras 2 upgrades start from) and 3.0 (the oldest Keras 3), in fixtures/saved/
-GOLDEN_DIR = ROOT / "fixtures" / "saved"
+GOLDEN_DIR = baselines.SAVED
+# The seeds' golden writers: Keras 2.15 (the Keras 2 upgrades start from) and 3.0 (the oldest Keras 3), in
+# fixtures/saved/. A team's are the writer environments its baselines folder holds (`--write --only` there).
+GOLDEN_WRITERS = (("tf215", "tf216-keras30") if catalog.is_seed_catalogue()
+                  else tuple(sorted(p.name for p in GOLDEN_DIR.glob("*") if p.is_dir())))
 INPUT_SEED, BATCH = 5, 2
 MATCH_ATOL = 1e-6  # the same weights and input: only float round-off may differ
 MODELS = [entry.id for entry in catalog.entries("model")]

@@ -19,8 +19,8 @@ from layers import compat
 
 pytestmark = pytest.mark.saving
 
-ARTIFACTS = (pathlib.Path(__file__).resolve().parents[1] / "reports" / os.environ.get("GATE_ENV", "local")
-             / "artifacts")
+# Under the directory the gate runs in, beside its report (a team's checkout when it gates its own models).
+ARTIFACTS = pathlib.Path("reports", os.environ.get("GATE_ENV", "local"), "artifacts").resolve()
 GOLDEN_CASES = [pytest.param(writer, entry_id, fmt, id=f"{entry_id}-{writer}-{fmt}",
                              marks=[pytest.mark.expensive("savedmodel")] if fmt == "savedmodel" else [])
                 for writer in saving.GOLDEN_WRITERS

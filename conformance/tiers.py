@@ -30,10 +30,11 @@ import pathlib
 import sys
 from typing import Callable
 
+from conformance import baselines
 from reporting import results
 
 TIERS = ("default", "full")
-COSTS = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "measurements" / "costs.json"
+COSTS = baselines.MEASUREMENTS / "costs.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +78,10 @@ def chosen_tier(option: str | None = None) -> str:
 @functools.cache
 def measured_costs() -> dict[str, dict[str, float]]:
     if not COSTS.exists():
+        from layers import catalog
+
+        if not catalog.is_seed_catalogue():
+            return {}  # a team's catalogue before its first full-tier run: every entry costs the same
         raise FileNotFoundError(f"{COSTS} is missing: measure it with python -m conformance.tiers --costs "
                                 "reports/<env>-full (a full-tier run's folder)")
     return json.loads(COSTS.read_text())["seconds"]
@@ -90,8 +95,10 @@ def default_subset(kind: str) -> tuple[str, ...]:
     spec = _kinds()[kind]
     costs = measured_costs().get(kind, {})
     dearest = max(costs.values(), default=1.0)
-    return tuple(coverage.weighted_cover(spec.candidates(), spec.features,
-                                         lambda entry_id: costs.get(entry_id, dearest), start=spec.required()))
+    candidates = spec.candidates()
+    required = tuple(entry_id for entry_id in spec.required() if entry_id in candidates)  # a team's has no seed recipe
+    return tuple(coverage.weighted_cover(candidates, spec.features,
+                                         lambda entry_id: costs.get(entry_id, dearest), start=required))
 
 
 def expensive_kind(item) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 from typing import Any, Callable, Mapping
 
 KINDS = ("model", "layer", "helper", "recipe", "plot")
@@ -98,31 +99,57 @@ class Entry:
 
 
 _REGISTRY: dict[str, Entry] = {}
+_ORIGIN: dict[str, str] = {}  # entry id: the module that registered it
 
 
 def register(entry: Entry) -> Entry:
+    """Add an entry to the catalogue: the one public registration, for the seed modules and a team's alike."""
     if entry.id in _REGISTRY:
         raise ValueError(f"duplicate catalogue id {entry.id!r}")
     _REGISTRY[entry.id] = entry
+    # The caller's module decides whether the entry belongs to this run's catalogue: a check that imports
+    # a seed module for its constants must not put seed entries into a team's catalogue.
+    _ORIGIN[entry.id] = sys._getframe(1).f_globals.get("__name__", "")
     return entry
+
+
+def _in_catalogue(entry_id: str) -> bool:
+    from layers import sources
+
+    origin, modules = _ORIGIN[entry_id], sources.configured().modules
+    if not modules:
+        return origin.startswith("layers.seed")
+    return any(origin == m or origin.startswith(m + ".") for m in modules)
 
 
 @functools.cache
 def _load_all() -> None:
-    # Importing the seed modules (layers/seed*.py, found, not listed) registers their entries.
+    """Register the catalogue: a team's modules where it names them (layers/sources.py), else the seed
+    modules (layers/seed*.py, found, not listed). Both register with the same ``register``."""
     import importlib
     import pkgutil
 
     import layers
+    from layers import sources
 
+    if not sources.configured().is_seed_catalogue:
+        sources.import_team_modules()
+        return
     for module in pkgutil.iter_modules(layers.__path__):
         if module.name.startswith("seed"):
             importlib.import_module(f"layers.{module.name}")
 
 
+def is_seed_catalogue() -> bool:
+    """Whether the catalogue is this project's seed entries (no team's modules named)."""
+    from layers import sources
+
+    return sources.configured().is_seed_catalogue
+
+
 def entries(kind: str | None = None) -> list[Entry]:
     _load_all()
-    found = [e for e in _REGISTRY.values() if kind is None or e.kind == kind]
+    found = [e for e in _REGISTRY.values() if (kind is None or e.kind == kind) and _in_catalogue(e.id)]
     return sorted(found, key=lambda e: e.id)
 
 
@@ -133,6 +160,8 @@ def ids(kind: str | None = None) -> list[str]:
 def get(entry_id: str) -> Entry:
     _load_all()
     try:
+        if not _in_catalogue(entry_id):
+            raise KeyError(entry_id)
         return _REGISTRY[entry_id]
     except KeyError:
         raise KeyError(f"no catalogue entry {entry_id!r}; `python -m layers list` shows the ids") from None

@@ -31,8 +31,10 @@ def entry_of(item) -> str | None:
     ``entry`` (an Entry) or ``entry_id`` parameter, else its ``snippet`` marker; None for a suite check."""
     params = getattr(getattr(item, "callspec", None), "params", {})
     entry = params.get("entry") or params.get("entry_id")
-    if entry is not None:
-        return entry if isinstance(entry, str) else entry.id
+    if isinstance(entry, str):
+        return entry
+    if hasattr(entry, "id"):  # an Entry; an empty parametrization leaves pytest's NOTSET, no entry
+        return entry.id
     marker = item.get_closest_marker("snippet")
     return marker.args[0] if marker else None
 

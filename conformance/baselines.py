@@ -1,0 +1,58 @@
+"""Where the catalogue's baselines are read and written: every path that holds something of one entry.
+
+For the seed catalogue these are the project's own folders; for a team's catalogue (layers/sources.py)
+the same layout under the team's baselines folder, so a team's snapshots, golden runs, saved artifacts
+and measurements live in its own repository and the commands that write them (``--only ID``) write there:
+
+    <baselines>/snapshots/      syrupy snapshots (conformance/__snapshots__ for the seeds)
+    <baselines>/golden/         golden trajectories and fits per generation (fixtures/golden)
+    <baselines>/saved/          golden saved models per writer environment (fixtures/saved)
+    <baselines>/measurements/   traits, costs, convergence and parity runs, error evidence (fixtures/measurements)
+
+What is measured about Keras rather than about an entry stays with the project whoever runs the gate:
+the golden tolerances under emulated CPUs (fixtures/measurements/golden-tf*.json, golden-observed.json).
+"""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from layers import sources
+
+PROJECT = pathlib.Path(__file__).resolve().parents[1]
+PROJECT_MEASUREMENTS = PROJECT / "fixtures" / "measurements"  # about Keras: the same for every catalogue
+
+
+def _folder(for_seeds: pathlib.Path, name: str) -> pathlib.Path:
+    root = sources.configured().baselines
+    return for_seeds if root is None else root / name
+
+
+SNAPSHOTS = _folder(PROJECT / "conformance" / "__snapshots__", "snapshots")
+GOLDEN = _folder(PROJECT / "fixtures" / "golden", "golden")
+SAVED = _folder(PROJECT / "fixtures" / "saved", "saved")
+MEASUREMENTS = _folder(PROJECT_MEASUREMENTS, "measurements")
+
+
+def snapshot_dirname(layout: str = "") -> str:
+    """A syrupy ``snapshot_dirname``: relative to the test file for the seeds, absolute for a team."""
+    if sources.configured().baselines is None:
+        return "/".join(p for p in ("__snapshots__", layout) if p)
+    return str(SNAPSHOTS / layout) if layout else str(SNAPSHOTS)
+
+
+def shown(path: pathlib.Path) -> str:
+    """A path as messages print it: relative to the project or the team's checkout."""
+    for root in (PROJECT, pathlib.Path.cwd()):
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            continue
+    return str(path)
+
+
+# A check about the project's seed entries themselves (their ids, their seed files, a named seed model):
+# it does not apply to a team's catalogue, and says so in the report instead of failing.
+SEEDS_ONLY = pytest.mark.skipif(not sources.configured().is_seed_catalogue,
+                                reason="about the project's seed catalogue; this run gates a team's models")
