@@ -8,6 +8,7 @@ and measurements live in its own repository and the commands that write them (``
     <baselines>/golden/         golden trajectories and fits per generation (fixtures/golden)
     <baselines>/saved/          golden saved models per writer environment (fixtures/saved)
     <baselines>/measurements/   traits, costs, convergence and parity runs, error evidence (fixtures/measurements)
+    <baselines>/expected.toml   a team's own expected-difference rows ([[row]] tables; conformance/expectations.py)
 
 What is measured about Keras rather than about an entry stays with the project whoever runs the gate:
 the golden tolerances under emulated CPUs (fixtures/measurements/golden-tf*.json, golden-observed.json).
@@ -33,6 +34,8 @@ SNAPSHOTS = _folder(PROJECT / "conformance" / "__snapshots__", "snapshots")
 GOLDEN = _folder(PROJECT / "fixtures" / "golden", "golden")
 SAVED = _folder(PROJECT / "fixtures" / "saved", "saved")
 MEASUREMENTS = _folder(PROJECT_MEASUREMENTS, "measurements")
+# A team's rows beside its baselines; the seeds' rows are conformance/expectations.py itself.
+TEAM_ROWS = None if sources.configured().baselines is None else sources.configured().baselines / "expected.toml"
 
 
 def snapshot_dirname(layout: str = "") -> str:

@@ -86,6 +86,7 @@ def write_traits() -> dict:
                             "nests_layers": built.nests_layers}
     data = json.loads(TRAITS.read_text()) if TRAITS.exists() else {}
     data[compat.GENERATION] = {"tensorflow": compat.TF_VERSION, "keras": compat.KERAS_VERSION, "traits": traits}
+    TRAITS.parent.mkdir(parents=True, exist_ok=True)
     TRAITS.write_text(json.dumps(dict(sorted(data.items())), indent=1, sort_keys=True) + "\n")
     return data
 

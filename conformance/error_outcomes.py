@@ -21,7 +21,7 @@ import sys
 from conformance import baselines, expectations
 from reporting.compare import JUDGED_KEY
 
-FIXTURE = baselines.MEASUREMENTS / "error-outcomes.json"
+FIXTURE = baselines.PROJECT_MEASUREMENTS / "error-outcomes.json"  # evidence for the project's rows
 # The first lines Keras wraps causes in: a pattern that matches one of these matches any failure.
 WRAPPERS = (
     'Exception encountered when calling layer "dense" (type Dense).',

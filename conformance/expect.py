@@ -41,6 +41,13 @@ def close(entry_id: str, check: str, expected, got, atol: float, rtol: float = 0
 
 
 
+def _rows_file() -> str:
+    """Where a new expected-difference row goes: the project's table, or a team's own expected.toml."""
+    from conformance import baselines
+
+    return baselines.shown(baselines.TEAM_ROWS) if baselines.TEAM_ROWS else "conformance/expectations.py"
+
+
 def outcome(entry_id: str, check_id: str, what: str, observed: str, record=None, row_required: bool = False) -> str:
     """Judge an observed outcome against the row of conformance/expectations.py for ``check_id``
     (no row: the code must run) and return the verdict.  A different outcome fails, naming the row;
@@ -54,10 +61,9 @@ def outcome(entry_id: str, check_id: str, what: str, observed: str, record=None,
                | ({"pattern": row.outcome, "cause": list(row.cause)} if verdict == expectations.REWORDED else {}))
     if row_required:
         true(entry_id, check_id, row is not None,
-             f"no expectation recorded for this version; observed {observed!r}. Add a row to "
-             f"conformance/expectations.py")
+             f"no expectation recorded for this version; observed {observed!r}. Add a row to {_rows_file()}")
     wanted = f"{row.outcome!r} ({row.reason})" if row else "'ok'"
-    fix = f"update {row.describe()}" if row else f"add a row {check_id!r} to conformance/expectations.py"
+    fix = f"update {row.describe()}" if row else f"add a row {check_id!r} to {_rows_file()}"
     true(entry_id, what, verdict != expectations.DIFFERS,
          f"expected {wanted} but observed {observed!r}; if the change is understood, {fix}")
     return verdict

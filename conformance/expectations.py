@@ -42,12 +42,13 @@ class Expected:
     outcome: str = "ok"
     value: object = None
     cause: tuple[str, ...] = ()
+    source: str = "conformance/expectations.py"  # where the row is written (a team's expected.toml)
 
     def applies(self, keras_version: str) -> bool:
         return Version(keras_version) in SpecifierSet(self.keras)
 
     def describe(self) -> str:
-        return f"conformance/expectations.py row {self.check!r} (Keras {self.keras})"
+        return f"{self.source} row {self.check!r} (Keras {self.keras})"
 
 
 def _row(check, keras, outcome="ok", reason="", value=None, cause=()):
@@ -569,6 +570,51 @@ TABLE = TABLE + tuple(
                      "from the graph)", cause=(coverage.container(entry.id), "compute_output_shape")),
                 _row(f"compute_output_shape:{entry.id}", KERAS2, "ok", "infers the output shape"),
                 _row(f"compute_output_shape:{entry.id}", ">=3.4", "ok", "infers the output shape")))
+
+
+ROW_FIELDS = ("check", "keras", "reason", "outcome", "value", "cause")
+
+
+def team_rows(path) -> tuple[Expected, ...]:
+    """A team's own rows, as data: ``[[row]]`` tables of ``check``, ``keras`` (a version specifier) and
+    ``reason``, optionally ``outcome`` ("ok" or "ExceptionClass: pattern"), ``value`` and ``cause``.  A row
+    that does not parse is an error naming the file and the row, never a row silently dropped."""
+    import tomllib
+
+    from packaging.specifiers import InvalidSpecifier
+
+    if path is None or not path.exists():
+        return ()
+    from conformance import baselines
+
+    shown = baselines.shown(path)
+    try:
+        tables = tomllib.loads(path.read_text()).get("row", [])
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{shown}: not valid TOML ({error})") from None
+    rows = []
+    for number, table in enumerate(tables, 1):
+        unknown, missing = set(table) - set(ROW_FIELDS), {"check", "keras", "reason"} - set(table)
+        if unknown or missing:
+            raise ValueError(f"{shown}: row {number} has unknown fields {sorted(unknown)} or lacks {sorted(missing)}")
+        try:
+            SpecifierSet(table["keras"])
+        except InvalidSpecifier:
+            raise ValueError(f"{shown}: row {number} ({table['check']}): {table['keras']!r} is not a version "
+                             "specifier (e.g. \"<3\", \">=3.5,<3.8\")") from None
+        rows.append(Expected(check=table["check"], keras=table["keras"], reason=table["reason"],
+                             outcome=table.get("outcome", "ok"), value=table.get("value"),
+                             cause=tuple(table.get("cause", ())), source=shown))
+    return tuple(rows)
+
+
+def _team_table() -> tuple[Expected, ...]:
+    from conformance import baselines
+
+    return team_rows(baselines.TEAM_ROWS)
+
+
+TABLE = TABLE + _team_table()
 
 
 def expected(check: str, keras_version: str | None = None) -> Expected | None:

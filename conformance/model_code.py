@@ -42,6 +42,27 @@ def uses_custom_layers(model) -> bool:
     return any(type(layer).__module__ == CUSTOM_MODULE for layer in compat.all_layers(model))
 
 
+def _is_teams(cls) -> bool:
+    """A layer class of a team's own module: neither Keras's nor the gate's (layers/custom.py)."""
+    return cls.__module__ != CUSTOM_MODULE and cls.__module__.split(".")[0] not in ("keras", "tf_keras", "tensorflow")
+
+
+def team_layer_imports(model) -> str:
+    """The imports of a team's own layer classes: the script runs from the team's checkout, which has them."""
+    by_module: dict[str, set[str]] = {}
+    for layer in compat.all_layers(model):
+        if _is_teams(type(layer)):
+            by_module.setdefault(type(layer).__module__, set()).add(type(layer).__name__)
+    return "".join(f"from {module} import {', '.join(sorted(names))}\n" for module, names in sorted(by_module.items()))
+
+
+def custom_layer_code(model) -> str:
+    """What a script needs before ``build_model`` for the model's custom layers: the gate's own layers'
+    source (it cannot import the gate), a team's layers imported from the team's modules."""
+    return "\n\n".join(part for part in (custom_layer_source() if uses_custom_layers(model) else "",
+                                          team_layer_imports(model)) if part)
+
+
 def custom_layer_source() -> str:
     """The gate's custom layers (layers/custom.py) as a script can define them without the gate:
     its import of the gate's compat module replaced by the four names it takes from there."""
@@ -140,7 +161,7 @@ def _literal(argument: str, value) -> str:
 
 def _class_expression(layer) -> str:
     cls = type(layer)
-    if cls.__module__ == CUSTOM_MODULE:
+    if cls.__module__ == CUSTOM_MODULE or _is_teams(cls):
         return cls.__name__
     if getattr(keras.layers, cls.__name__, None) is not None:
         return f"keras.layers.{cls.__name__}"

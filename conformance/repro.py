@@ -58,7 +58,7 @@ def _model_code(model) -> dict:
     from conformance import model_code
 
     return {"model": model_code.source(model),
-            "custom_layers": model_code.custom_layer_source() if model_code.uses_custom_layers(model) else ""}
+            "custom_layers": model_code.custom_layer_code(model)}
 
 
 def golden_trajectory(entry_id: str, check: str, quantity: str, key: str, expected, atol: float,

@@ -97,6 +97,23 @@ def write_entry(entry_id: str, folder: pathlib.Path, formats=None) -> tuple[dict
     return outcomes, seconds
 
 
+def unrecorded_forward_read(check: str, cell: dict, writer_version: str) -> str | None:
+    """Why a failed golden load is informational: an older Keras reading a newer one's file that no row
+    records (a team's own writers; the seeds' rows record every such read), which is forward compatibility,
+    a thing Keras does not promise (the grid reads it the same way).  None: the load is judged."""
+    if cell["state"] == "matches" or not compat.keras_newer_than_this(writer_version):
+        return None
+    if expectations.expected(check) is not None:  # a row for this version: judged by it
+        return None
+    return (f"forward compatibility (informational): written by Keras {writer_version}, read by the older "
+            f"Keras {compat.KERAS_VERSION}, and no row records it")
+
+
+def writer_keras(folder: pathlib.Path) -> str:
+    """The Keras version that wrote an artifact folder (its manifest)."""
+    return json.loads((folder / "manifest.json").read_text())["environment"]["keras"]
+
+
 def write_manifest(folder: pathlib.Path) -> None:
     (folder / "manifest.json").write_text(json.dumps({"environment": compat.environment()}, indent=1) + "\n")
 

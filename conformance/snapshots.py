@@ -15,6 +15,8 @@ import pathlib
 import subprocess
 import sys
 
+from conformance.gate import outside_the_project
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SNAPSHOT_TESTS = ("conformance/test_summary.py", "conformance/test_summary_text.py", "conformance/test_configs.py")
 
@@ -36,7 +38,7 @@ def collected() -> list[tuple[str, str | None]]:
 
     plugin = _Collected()
     code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0",
-                        *SNAPSHOT_TESTS], plugins=[plugin])
+                        *outside_the_project(), *(str(ROOT / path) for path in SNAPSHOT_TESTS)], plugins=[plugin])
     if code != 0:
         raise SystemExit(f"collecting the snapshot checks failed (pytest exit {code})")
     return plugin.items
@@ -60,8 +62,10 @@ def main(argv=None) -> int:
     if args.dry_run:
         print("\n".join(nodeids))
         return 0
+    # From the directory it was started in: a team's checkout names its catalogue and baselines there.
     return subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                            "-n", "0", "--snapshot-update", "--snapshot-no-cleanup", *nodeids], cwd=ROOT)
+                            "-n", "0", "--snapshot-update", "--snapshot-no-cleanup", *outside_the_project(),
+                            *(str(ROOT / nodeid) for nodeid in nodeids)])
 
 
 if __name__ == "__main__":

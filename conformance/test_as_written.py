@@ -11,7 +11,7 @@ import warnings
 
 import pytest
 
-from conformance import expect
+from conformance import baselines, expect
 from conformance.expectations import TABLE, check_ids, expected, outcome_of
 from conformance.observed import describe
 from layers import catalog
@@ -53,6 +53,7 @@ def test_every_ok_row_states_what_the_code_returns():
     assert not vague, f"as-written rows that accept any value: {vague}"
 
 
+@baselines.SEEDS_ONLY  # the rows name the seeds' reproductions
 def test_every_as_written_row_names_a_catalogue_reproduction():
     """A row whose reproduction was removed or renamed would never be checked: fail instead."""
     known = {check_id(i, v) for i, v, _ in CASES}
@@ -73,6 +74,7 @@ def test_every_row_covers_both_generations():
 
 
 
+@baselines.SEEDS_ONLY  # shown on a seed's row
 def test_a_different_value_fails_its_row():
     """The value comparison sees: seq.add's model with one unit more is not the row's model."""
     row = expected("as_written:seq.add")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import configs, expect
+from conformance import baselines, configs, expect
 from conformance.expectations import outcome_of
 from layers import catalog, compat
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.summary
 class PerGenerationConfigs(AmberSnapshotExtension):
     """Config baselines per generation: a run on one neither reads nor prunes the other's."""
 
-    snapshot_dirname = f"__snapshots__/configs-{compat.CONFIG_LAYOUT}"
+    snapshot_dirname = baselines.snapshot_dirname(f"configs-{compat.CONFIG_LAYOUT}")
 
 
 @pytest.mark.parametrize("entry", catalog.buildable(), ids=lambda e: e.id)
@@ -47,6 +47,7 @@ def test_compiled_optimizer_loss_and_metrics_match_this_generation(entry, snapsh
         "the optimizer's, loss's or metrics' config differs from this generation's baseline")
 
 
+@baselines.SEEDS_ONLY
 def test_every_keras3_config_layout_has_its_baseline_and_no_baseline_is_orphaned():
     import pathlib
 

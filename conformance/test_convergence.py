@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import expect
+from conformance import baselines, expect, thresholds
 from conformance.thresholds import ATTENTION, DROP_MARGIN, SEED_SIZE_THRESHOLDS, THRESHOLDS
 from layers import catalog, compat
 from layers.training import run_recipe
@@ -42,7 +42,7 @@ def _judge(entry_id, run, threshold, check="convergence"):
 @pytest.mark.expensive("training")
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
 def test_recipe_reaches_its_thresholds(entry, record_property, seeded_run):
-    threshold = THRESHOLDS[compat.GENERATION][entry.id]
+    threshold = thresholds.for_recipe(entry.id, compat.GENERATION)
     run = seeded_run(entry.id)
     _record(run, record_property)
     _judge(entry.id, run, threshold)
@@ -66,6 +66,7 @@ def _check_attention(entry_id, run, record_property):
                 f"vector {np.round(vector, 3).tolist()}")
 
 
+@baselines.SEEDS_ONLY  # a team's floors come from its measurement files by the rule (thresholds.for_recipe)
 @pytest.mark.parametrize("table", [THRESHOLDS, SEED_SIZE_THRESHOLDS], ids=["quick", "seed size"])
 def test_every_recipe_has_a_threshold_in_each_generation(table):
     assert sorted(table) == ["keras2", "keras3"], f"threshold tables for {sorted(table)}"
@@ -81,7 +82,7 @@ def test_every_recipe_has_a_threshold_in_each_generation(table):
 @pytest.mark.parametrize("entry", RECIPES, ids=lambda e: e.id)
 def test_recipe_at_the_seeds_own_size(entry, record_property):
     """The seed's own configuration (sizes, epochs), judged by thresholds measured at that size."""
-    threshold = SEED_SIZE_THRESHOLDS[compat.GENERATION][entry.id]
+    threshold = thresholds.for_recipe(entry.id, compat.GENERATION, seed_size=True)
     run = run_recipe(entry.id, seed=0, quick=False)
     _record(run, record_property)
     _judge(entry.id, run, threshold, check="convergence at the seed's size")
@@ -124,6 +125,7 @@ def rule_violations(prefix: str, table: dict) -> list[str]:
     return found
 
 
+@baselines.SEEDS_ONLY
 @pytest.mark.parametrize("prefix", THRESHOLD_TABLES)
 def test_thresholds_follow_the_rule(prefix):
     """Each floor is the margin rule applied to the worst measured run of every environment of its
@@ -132,6 +134,7 @@ def test_thresholds_follow_the_rule(prefix):
     assert not found, "\n".join(found)
 
 
+@baselines.SEEDS_ONLY
 def test_a_loose_or_a_marginless_floor_fails_the_rule():
     """The test above sees both ways: seq.mlp_binary's floor lowered by 0.2, and raised by 0.2."""
     import dataclasses

@@ -21,7 +21,7 @@ def rebuild(model):
     if model_code.uses_custom_layers(model):
         # defined under the gate's module name, so their configs name the same module
         namespace["__name__"] = model_code.CUSTOM_MODULE
-        exec(model_code.custom_layer_source(), namespace)  # noqa: S102 - the text model_code wrote
+    exec(model_code.custom_layer_code(model), namespace)  # noqa: S102 - the text model_code wrote
     exec(model_code.source(model), namespace)  # noqa: S102
     return namespace["build_model"]()
 

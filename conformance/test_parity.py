@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import expect
+from conformance import baselines, expect
 from conformance.expectations import expected, outcome_of
 from conformance.parity import REFERENCE, TARGETS, errors, gpu_visible, run_path
 from conformance.tolerances import tolerance
@@ -71,6 +71,7 @@ def test_path_matches_the_cpu_reference(entry, path, record_property, float32_on
                          what=f"{kind[:-1]} {name}")
 
 
+@baselines.SEEDS_ONLY  # the overrides name seed entries
 def test_tolerance_overrides_name_existing_cases():
     from conformance.tolerances import OVERRIDES
 

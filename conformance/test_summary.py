@@ -13,14 +13,21 @@ import ast
 import re
 
 import pytest
+from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import expect
+from conformance import baselines, expect
 from conformance.structure import structure_lines
 from layers import catalog
 
 pytestmark = pytest.mark.summary
 
 MODELS = catalog.entries("model")
+
+
+class SharedSnapshots(AmberSnapshotExtension):
+    """One structure baseline for every version: in the catalogue's snapshot folder (a team's own)."""
+
+    snapshot_dirname = baselines.snapshot_dirname()
 
 
 def _stored_lines(snapshot):
@@ -50,6 +57,7 @@ def _explain(entry_id: str, baseline, lines: list[str]) -> str:
 @pytest.mark.parametrize("entry", MODELS, ids=lambda e: e.id)
 def test_structure_matches_the_shared_baseline(entry, built, snapshot):
     lines = structure_lines(built(entry.id))
+    snapshot = snapshot.use_extension(SharedSnapshots)
     if lines == snapshot:  # one comparison: syrupy counts each as an assertion
         return
     raise AssertionError(_explain(entry.id, _stored_lines(snapshot), lines))

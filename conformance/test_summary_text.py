@@ -8,12 +8,10 @@ layout neither reads nor prunes the others'.  Update with
 """
 from __future__ import annotations
 
-import pathlib
-
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import expect, repro
+from conformance import baselines, expect, repro
 from layers import catalog, compat
 
 pytestmark = pytest.mark.summary
@@ -26,10 +24,10 @@ class PerGenerationSnapshots(AmberSnapshotExtension):
     """Raw summaries live in __snapshots__/keras2/ and keras3/: a run on one generation
     neither reads nor prunes the other's baselines."""
 
-    snapshot_dirname = f"__snapshots__/{compat.SUMMARY_LAYOUT}"
+    snapshot_dirname = baselines.snapshot_dirname(compat.SUMMARY_LAYOUT)
 
 
-STORED = pathlib.Path(__file__).parent / PerGenerationSnapshots.snapshot_dirname / "test_summary_text.ambr"
+STORED = baselines.SNAPSHOTS / compat.SUMMARY_LAYOUT / "test_summary_text.ambr"
 CHECK_NAME = "test_raw_summary_text_matches_this_generation"
 
 
@@ -56,12 +54,10 @@ def test_the_stored_text_reads_back_as_the_summary(built):
 def test_baselines_hold_no_stale_snapshots():
     """Unused snapshots are not an error (the other generation's are always unused), so check here
     that every stored baseline still belongs to a catalogue entry."""
-    import pathlib
     import re
 
     wanted = {e.id for e in catalog.entries()}  # configs snapshot layers and recipes too
-    root = pathlib.Path(__file__).parent / "__snapshots__"
-    for path in sorted(root.rglob("*.ambr")):
+    for path in sorted(baselines.SNAPSHOTS.rglob("*.ambr")):
         stored = set(re.findall(r"^# name: \w+\[([^\]]+)\]", path.read_text(), flags=re.M))
         stale = sorted(stored - wanted)
-        assert not stale, f"{path.relative_to(root.parent)} holds baselines for ids no longer catalogued: {stale}"
+        assert not stale, f"{baselines.shown(path)} holds baselines for ids no longer catalogued: {stale}"

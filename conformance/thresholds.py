@@ -159,3 +159,22 @@ def _raised(table: dict) -> dict:
 
 
 THRESHOLDS = _raised(THRESHOLDS)
+
+
+def for_recipe(entry_id: str, generation: str, seed_size: bool = False) -> Threshold:
+    """A recipe's floors in one Keras generation: the seeds' tables above; for a team's recipe the same
+    rule applied to its own measurement files (its baselines folder), which need no table to paste."""
+    from layers import catalog
+
+    if catalog.is_seed_catalogue():
+        return (SEED_SIZE_THRESHOLDS if seed_size else THRESHOLDS)[generation][entry_id]
+    from conformance import measure
+
+    prefix = "convergence-seedsize" if seed_size else "convergence"
+    rules = measure.rule_for(prefix, generation)
+    if entry_id not in rules:
+        raise LookupError(f"no {generation} convergence measurement of {entry_id} in {measure.OUT_DIR}: measure it "
+                          f"with `python -m conformance.measure --seeds 5 --only {entry_id}"
+                          f"{' --seed-size' if seed_size else ''}` in an environment of that generation")
+    drop, metric = rules[entry_id]
+    return Threshold(drop, metric, measure.measured_table(prefix, generation)[entry_id])

@@ -95,10 +95,15 @@ def default_subset(kind: str) -> tuple[str, ...]:
     spec = _kinds()[kind]
     costs = measured_costs().get(kind, {})
     dearest = max(costs.values(), default=1.0)
-    candidates = spec.candidates()
-    required = tuple(entry_id for entry_id in spec.required() if entry_id in candidates)  # a team's has no seed recipe
-    return tuple(coverage.weighted_cover(candidates, spec.features,
-                                         lambda entry_id: costs.get(entry_id, dearest), start=required))
+    return tuple(coverage.weighted_cover(spec.candidates(), spec.features,
+                                         lambda entry_id: costs.get(entry_id, dearest), start=required(kind)))
+
+
+def required(kind: str) -> tuple[str, ...]:
+    """The entries a kind always keeps in the default tier, among this catalogue's (a team's holds no seed recipe)."""
+    spec = _kinds()[kind]
+    candidates = set(spec.candidates())
+    return tuple(entry_id for entry_id in spec.required() if entry_id in candidates)
 
 
 def expensive_kind(item) -> str | None:

@@ -199,7 +199,8 @@ def render(recipe: dict) -> str:
     fields = {**recipe, "message": textwrap.shorten(recipe.get("message", ""), 300)}
     parts = [_HEADER.format(**fields)]
     if recipe.get("custom_layers"):
-        parts.append("# The gate's custom layers (its layers/custom.py)\n" + recipe["custom_layers"])
+        parts.append("# The custom layers: the gate's own (its layers/custom.py), a team's imported from its modules\n"
+                     + recipe["custom_layers"])
     parts += [recipe.get("helpers", ""), recipe["model"], _TEMPLATES[recipe["template"]].format(**fields)]
     return "\n\n".join(part.strip("\n") for part in parts if part) + "\n"
 

@@ -30,27 +30,29 @@ class GateRun:
 
 
 def run_gate(label: str, select: list, inject: str | None = None, extra: tuple = (), workers: int = 1,
-             tier: str | None = None, env: dict | None = None, server: "ForkServer | None" = None) -> GateRun:
+             tier: str | None = None, env: dict | None = None, server: "ForkServer | None" = None,
+             cwd: pathlib.Path = ROOT) -> GateRun:
     """The gate as a user runs it (conformance/gate.py), serial unless ``workers`` (a narrow selection
     runs faster than two workers start), in ``tier`` (else $GATE_TIER, else the default tier).  Each run
     is a process of its own: a fork of selftest/forkserver.py, which has imported TensorFlow and Keras
     once (this module's, or ``server``), or (SELFTEST_FORK=0, or no fork on this platform) a fresh
-    interpreter.  ``env``: more environment for the run (e.g. $GATE_MUTANT)."""
+    interpreter.  ``env``: more environment for the run (e.g. $GATE_MUTANT).  ``cwd``: where the gate runs
+    (a team's checkout gates that team's catalogue: always a fresh interpreter, which reads it there)."""
     env = {"GATE_INJECT": inject or "", "GATE_WORKERS": str(workers), **(env or {})}
     if tier:
         env["GATE_TIER"] = tier
     report_env = f"selftest/{label}"  # reports/selftest/<label>/: not a column of the index
     argv = ["--env", report_env, "-p", "selftest.plugin", "-q", "-o", "console_output_style=classic", *extra, *select]
-    path = ROOT / "reports" / report_env / "results.json"
+    path = cwd / "reports" / report_env / "results.json"
     if path.exists():
         path.unlink()  # a run that writes nothing must not be judged by an earlier run's results
-    if _forking():
+    if _forking() and cwd == ROOT:
         log = ROOT / "reports" / report_env / "gate.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         returncode = (server or _server()).run(argv, env, log, timeout=1200)
         output = log.read_text(errors="replace")[-6000:] if log.exists() else ""
     else:
-        done = subprocess.run([sys.executable, "-m", "conformance.gate", *argv], cwd=ROOT,
+        done = subprocess.run([sys.executable, "-m", "conformance.gate", *argv], cwd=cwd,
                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env),
                               capture_output=True, text=True, timeout=1200)
         returncode, output = done.returncode, done.stdout[-4000:] + done.stderr[-2000:]
