@@ -694,3 +694,18 @@ def judge(row: Expected | None, observed: str) -> str:
 
 def check_ids() -> set[str]:
     return {row.check for row in TABLE}
+
+
+def listing(pattern: str = "") -> list[str]:
+    """Every row as one line of data (check, Keras range, outcome, where it is written), the rows derived
+    from traits included, so the check id a failure prints can be grepped even where code expands it."""
+    return [f"{row.check}\t{row.keras}\t{row.outcome}\t{row.source}" for row in sorted(TABLE, key=lambda r: r.check)
+            if re.search(pattern, row.check)]
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="print the expected-differences table, one row a line")
+    parser.add_argument("pattern", nargs="?", default="", help="only checks matching this regex")
+    print("\n".join(listing(parser.parse_args().pattern)))

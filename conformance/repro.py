@@ -135,6 +135,17 @@ def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "")
             "message": message, **_model_code(model), "inputs": encode(sample)}
 
 
+def public_nodes(entry_id: str, check: str, model, shared, nodes: list[int], message: str = "") -> dict:
+    """A shared layer's calls through the public API (``.input``, ``.output``, Keras 2's get_input_at and
+    get_output_at) against the model's own inputs and outputs (test_nodes); ``nodes``: the layer's node
+    index of each call in the model, as the gate found it."""
+    from conformance import expect
+
+    return {"template": "public_nodes", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "layer": shared.name, "inputs_of_calls": list(shared.inputs),
+            "outputs_of_calls": None if shared.outputs is None else list(shared.outputs), "nodes": list(nodes)}
+
+
 def amber_text(path, name: str) -> str | None:
     """A text snapshot as syrupy's amber file stores it (``# name: <name>``, the text between lines of three
     quotes, each line indented by two spaces); None where the file holds no such snapshot."""

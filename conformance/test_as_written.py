@@ -7,6 +7,7 @@ so does an expected difference that stops happening.
 """
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -81,3 +82,12 @@ def test_a_different_value_fails_its_row():
     changed = {**row.value, "parameters": row.value["parameters"] + 1}
     with pytest.raises(AssertionError, match="expected value"):
         assert_outcome("seq.add", "as_written:seq.add", "ok", changed)
+
+
+def test_the_listing_prints_every_row_and_filters_by_check():
+    """`python -m conformance.expectations PATTERN`: the derived rows too, one line each, greppable."""
+    from conformance.expectations import listing
+
+    assert len(listing()) == len(TABLE)
+    some = TABLE[0].check
+    assert listing(re.escape(some)) and all(line.split("\t")[0].startswith(some) for line in listing(re.escape(some)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import expect
+from conformance import expect, repro
 from layers import catalog, compat
 
 pytestmark = pytest.mark.nodes
@@ -45,7 +45,7 @@ def test_node_count_tensors_and_shapes(entry, shared, built):
 
 
 @pytest.mark.parametrize("entry,shared", SHARED, ids=SHARED_IDS)
-def test_the_public_node_api_gives_each_calls_tensors(entry, shared, built):
+def test_the_public_node_api_gives_each_calls_tensors(entry, shared, built, record_property):
     """What users call: ``layer.input`` and ``layer.output`` are the first call's tensors on every
     version, and where a per-call public accessor exists (Keras 2's get_input_at/get_output_at) call i
     gives call i's.  Judged against the model's own inputs and outputs, not against the accessor the
@@ -53,6 +53,13 @@ def test_the_public_node_api_gives_each_calls_tensors(entry, shared, built):
     exists)."""
     model = built(entry.id)
     layer = _layer(model, shared.name)
+    # A failure records its reproduction: the model as code, the same public calls, the same tensors expected.
+    with repro.on_failure(record_property, lambda: repro.public_nodes(
+            entry.id, f"{shared.name}: public node API", model, shared, compat.model_node_indices(model, layer))):
+        _check_public_nodes(entry, shared, model, layer)
+
+
+def _check_public_nodes(entry, shared, model, layer):
     if isinstance(layer, compat.keras.Model):
         # A nested model's first node is its own construction: .input is its own Input.
         expect.true(entry.id, f"{shared.name}: public .input of a nested model is its own Input",

@@ -188,8 +188,36 @@ assert text == EXPECTED, f"summary() differs from the gate's baseline on Keras {
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
+# A shared layer's calls through the public node API against the model's own tensors (conformance/test_nodes.py).
+_PUBLIC_NODES = '''\
+LAYER = {layer!r}
+INPUTS_OF_CALLS = {inputs_of_calls!r}  # the model input each call of the layer receives
+OUTPUTS_OF_CALLS = {outputs_of_calls!r}  # the model output each call returns (None: its calls feed other layers)
+NODES = {nodes!r}  # the layer's node index of each call in the model
+
+model = build_model()
+layer = model.get_layer(LAYER)
+on = f"on Keras {{keras.__version__}}"
+if isinstance(layer, keras.Model):  # a nested model's first node is its own construction
+    assert layer.input is layer.inputs[0], f"{{LAYER}}: .input of a nested model is not its own Input {{on}}"
+else:
+    assert layer.input is model.inputs[INPUTS_OF_CALLS[0]], (
+        f"{{LAYER}}: .input is not the first call's input (model input {{INPUTS_OF_CALLS[0]}}) {{on}}")
+    if OUTPUTS_OF_CALLS is not None:
+        assert layer.output is model.outputs[OUTPUTS_OF_CALLS[0]], (
+            f"{{LAYER}}: .output is not the first call's output (model output {{OUTPUTS_OF_CALLS[0]}}) {{on}}")
+if hasattr(layer, "get_output_at"):  # Keras 2's public per-call accessors
+    for call, node in enumerate(NODES):
+        assert layer.get_input_at(node) is model.inputs[INPUTS_OF_CALLS[call]], (
+            f"{{LAYER}}: get_input_at({{node}}) is not model input {{INPUTS_OF_CALLS[call]}} {{on}}")
+        if OUTPUTS_OF_CALLS is not None:
+            assert layer.get_output_at(node) is model.outputs[OUTPUTS_OF_CALLS[call]], (
+                f"{{LAYER}}: get_output_at({{node}}) is not model output {{OUTPUTS_OF_CALLS[call]}} {{on}}")
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
-              "summary_text": _SUMMARY_TEXT}
+              "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES}
 
 
 def render(recipe: dict) -> str:

@@ -18,17 +18,19 @@ pytestmark = pytest.mark.selftest
 # (injection, check, model): a golden run's forward output of a functional model, a gradient (the
 # script's training steps), a custom layer (the script carries the gate's layers/custom.py), a
 # golden fit (the recipe's compile and the rows it was fed), a model's symbolic shapes against its
-# forward pass, and its summary() text against the stored baseline.  Injections that change what a constructor
+# forward pass, its summary() text against the stored baseline, and a shared layer's public node API.  Injections that change what a constructor
 # stores are not used: the script is written from the failing version's objects, so it would carry the
 # changed value (README "Reproduction scripts").
 CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_doubled", "trajectory", "seq.mlp_binary"),
          ("attention_scale_removed", "trajectory", "attn.self_attention_seq"), ("gradients_scaled", "fit", "seq.mlp_softmax"),
          ("time_distributed_inferred_step_short", "shapes", "func.time_distributed_dense"),
-         ("summary_miscounts_parameters", "summary", "seq.mlp_binary")]
+         ("summary_miscounts_parameters", "summary", "seq.mlp_binary"),
+         ("node_accessor_wrong_node", "public nodes", "func.shared_lstm-shared_lstm")]
 CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
           "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
           "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]",
-          "summary": "conformance/test_summary_text.py::test_raw_summary_text_matches_this_generation[{}]"}
+          "summary": "conformance/test_summary_text.py::test_raw_summary_text_matches_this_generation[{}]",
+          "public nodes": "conformance/test_nodes.py::test_the_public_node_api_gives_each_calls_tensors[{}]"}
 
 
 def _script(path, inject=None) -> subprocess.CompletedProcess:
