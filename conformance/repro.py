@@ -125,6 +125,31 @@ def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, ato
             "quantity": quantity, "key": key, "expected": encode(np.asarray(expected)), "atol": float(atol)}
 
 
+def convergence(entry_id: str, check: str, threshold, message: str = "") -> dict:
+    """A recipe's quick training run with seed 0 (test_convergence): the gate's initial weights, its compile,
+    the rows and fit arguments it trained with, judged by the same floors."""
+    from conformance import expect
+    from layers import training
+
+    recipe, _, _, model, fit = training.prepare(entry_id, seed=0, quick=True, epochs=None, scale=None)
+    initial_weights = [np.array(w) for w in model.get_weights()]  # before any step, as the gate's run began
+    if "y" not in fit:
+        raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
+    arrays = {key: fit.pop(key) for key in ("x", "y")}
+    validation = fit.pop("validation_data", None)
+    if validation is not None and not all(isinstance(part, np.ndarray) for part in validation):
+        raise ValueError("validation data other than two arrays, which this script does not embed")
+    if any(not isinstance(value, (int, float, str, bool)) for value in fit.values()):
+        raise ValueError(f"fit arguments this script cannot write: {sorted(fit)}")
+    compile_text, functions = compile_code(recipe.compile())
+    return {"template": "convergence", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "helpers": "\n\n".join(functions), "compile": compile_text,
+            "fit": repr(fit), "x": encode(arrays["x"]), "y": encode(arrays["y"]),
+            "validation": None if validation is None else encode(list(validation)),
+            "initial_weights": encode(initial_weights), "monitor": recipe.monitor,
+            "min_loss_drop": threshold.min_loss_drop, "min_metric": threshold.min_metric, "source": threshold.source}
+
+
 def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
     """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
     from conformance import expect

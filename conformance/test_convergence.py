@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import baselines, expect, thresholds
+from conformance import baselines, expect, repro, thresholds
 from conformance.thresholds import ATTENTION, DROP_MARGIN, SEED_SIZE_THRESHOLDS, THRESHOLDS
 from layers import catalog, compat
 from layers.training import run_recipe
@@ -45,7 +45,9 @@ def test_recipe_reaches_its_thresholds(entry, record_property, seeded_run):
     threshold = thresholds.for_recipe(entry.id, compat.GENERATION)
     run = seeded_run(entry.id)
     _record(run, record_property)
-    _judge(entry.id, run, threshold)
+    # A failure records its reproduction: the same seeded run (the gate's initial weights, rows, compile, fit).
+    with repro.on_failure(record_property, lambda: repro.convergence(entry.id, "convergence", threshold)):
+        _judge(entry.id, run, threshold)
     if entry.id == ATTENTION.entry_id:
         _check_attention(entry.id, run, record_property)
 

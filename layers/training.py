@@ -90,7 +90,7 @@ def quick_epochs(recipe, fit: dict | None = None) -> int:
     return recipe.quick.epochs or (fit or recipe.fit)["epochs"]
 
 
-def _prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: float | None):
+def prepare(entry_id: str, seed: int, quick: bool, epochs: int | None, scale: float | None):
     """The seeded data, the compiled model and fit's keyword arguments of one recipe run."""
     entry = catalog.get(entry_id)
     recipe = entry.recipe
@@ -116,7 +116,7 @@ def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | N
                scale: float | None = None) -> TrainingRun:
     """Train a recipe: its quick (default-tier) version, or the seed's own with quick=False.
     ``epochs`` and ``scale`` override the version's for short runs."""
-    recipe, settings, data, model, fit = _prepare(entry_id, seed, quick, epochs, scale)
+    recipe, settings, data, model, fit = prepare(entry_id, seed, quick, epochs, scale)
     if "y" in fit:
         initial = model.evaluate(fit["x"], fit["y"], verbose=0, batch_size=256)
         _, validation_labels = _split(fit["y"], fit["validation_split"])
@@ -141,7 +141,7 @@ def first_epoch_again(entry_id: str, seed: int = 0) -> tuple[float, list]:
     for arrays, without the evaluation before it: neither draws from what the training uses, and
     skipping them spares a second traced function.  A generator's evaluation does advance the
     generator the training then reads, so it stays."""
-    _, _, _, model, fit = _prepare(entry_id, seed, quick=True, epochs=1, scale=None)
+    _, _, _, model, fit = prepare(entry_id, seed, quick=True, epochs=1, scale=None)
     if "y" not in fit:
         model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
     fraction = fit.pop("validation_split", None)

@@ -188,6 +188,35 @@ assert text == EXPECTED, f"summary() differs from the gate's baseline on Keras {
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
+# A recipe's seeded training run against its convergence floors (conformance/test_convergence.py).
+_CONVERGENCE = '''\
+X, Y = {x!r}, {y!r}  # the rows the gate trained on
+VALIDATION = {validation!r}  # its validation_data, where the recipe passes one
+FIT = {fit}
+INITIAL_WEIGHTS = {initial_weights!r}  # the gate's seeded initial weights
+MONITOR = {monitor!r}
+MIN_LOSS_DROP, MIN_METRIC = {min_loss_drop!r}, {min_metric!r}  # {source}
+
+keras.utils.set_random_seed(0)
+tf.config.experimental.enable_op_determinism()
+model = build_model()
+model.set_weights(decode(INITIAL_WEIGHTS))
+model.compile(**{compile})
+x, y = decode(X), decode(Y)
+fit = dict(FIT)
+if VALIDATION is not None:
+    fit["validation_data"] = tuple(decode(VALIDATION))
+initial = model.evaluate(x, y, verbose=0, batch_size=256)
+initial_loss = float(initial[0] if isinstance(initial, (list, tuple)) else initial)
+history = model.fit(x, y, verbose=0, **fit).history
+loss_drop = 1.0 - float(history["loss"][-1]) / initial_loss
+metric = float(history[f"val_{{MONITOR}}"][-1])
+print(f"loss drop {{loss_drop:.3f}} (floor {{MIN_LOSS_DROP}}), val_{{MONITOR}} {{metric:.3f}} (floor {{MIN_METRIC}})")
+assert loss_drop >= MIN_LOSS_DROP, f"training reduced the loss by {{loss_drop:.3f}} only on Keras {{keras.__version__}}"
+assert metric >= MIN_METRIC, f"val_{{MONITOR}} {{metric:.3f}} is below the floor on Keras {{keras.__version__}}"
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
 # A shared layer's calls through the public node API against the model's own tensors (conformance/test_nodes.py).
 _PUBLIC_NODES = '''\
 LAYER = {layer!r}
@@ -217,7 +246,7 @@ print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
-              "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES}
+              "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE}
 
 
 def render(recipe: dict) -> str:

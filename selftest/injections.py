@@ -23,6 +23,7 @@ READ_BACK = ["conformance/test_saving.py", "-k", "reads_back"]
 HANG = ["conformance/test_saving.py", "-k", "reads_back and seq.mlp_binary-h5", "-o", "timeout=20"]
 CONFIGS = ["conformance/test_configs.py"]
 GOLDEN_FITS = ["conformance/test_golden.py", "-k", "fit_matches"]
+CONVERGENCE = ["conformance/test_convergence.py", "-k", "reaches and seq.mlp_softmax"]
 OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
@@ -446,16 +447,20 @@ def _dense_config_drops_activation(p):
     p.set(keras.layers.Dense, "get_config", get_config)
 
 
-def _gradients_scaled(p):
+def _gradients_scaled(p, factor=1.01):
     from keras.src.optimizers.base_optimizer import BaseOptimizer
 
     original = BaseOptimizer.apply
 
     @functools.wraps(original)
     def apply(self, grads, trainable_variables=None):
-        return original(self, [k2.scaled_gradient(g) for g in grads], trainable_variables)
+        return original(self, [k2.scaled_gradient(g, factor) for g in grads], trainable_variables)
 
     p.set(BaseOptimizer, "apply", apply)
+
+
+def _optimizer_update_lost(p):
+    _gradients_scaled(p, factor=0.0)
 
 
 def _validation_split_from_start(p):
@@ -621,6 +626,9 @@ INJECTIONS = (
     Injection("gradients_scaled", "training", "every gradient reaches the optimizer 1% too large (near: Adam and "
               "RMSprop barely see a scale)", _gradients_scaled, FITS_AND_SGD_ORACLE,
               (("seq.mlp_softmax", "golden fit"), (SUITE, "SGD")), keras2=k2.gradients_scaled),
+    Injection("optimizer_update_lost", "training", "the optimizer receives zero gradients: training leaves every "
+              "weight where it started", _optimizer_update_lost, CONVERGENCE,
+              (("seq.mlp_softmax", "convergence: loss drop"),), keras2=k2.optimizer_update_lost),
     Injection("validation_split_from_start", "data", "fit(validation_split=) holds out the first rows, not the last",
               _validation_split_from_start, GOLDEN_FITS, (("attn.dense_attention.recipe", "golden fit: history"),),
               keras2=k2.validation_split_from_start),

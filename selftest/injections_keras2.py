@@ -205,21 +205,26 @@ def validation_split_from_start(p):
                                                                    tf.nest.map_structure))
 
 
-def gradients_scaled(p):
+def gradients_scaled(p, factor=1.01):
     from keras.src.optimizers.optimizer import Optimizer
 
     original = Optimizer.apply_gradients
 
     @functools.wraps(original)
     def apply_gradients(self, grads_and_vars, *args, **kwargs):
-        scaled = [(scaled_gradient(g), v) for g, v in grads_and_vars]
+        scaled = [(scaled_gradient(g, factor), v) for g, v in grads_and_vars]
         return original(self, scaled, *args, **kwargs)
 
     p.set(Optimizer, "apply_gradients", apply_gradients)
 
 
+def optimizer_update_lost(p):
+    gradients_scaled(p, factor=0.0)
+
+
 def scaled_gradient(gradient, factor=1.01):
-    """A gradient 1% too large, dense or sparse (an Embedding's gradient is IndexedSlices)."""
+    """A gradient ``factor`` times what it is (1% too large by default), dense or sparse (an Embedding's
+    gradient is IndexedSlices)."""
     import tensorflow as tf
 
     if gradient is None:
