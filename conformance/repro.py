@@ -150,6 +150,24 @@ def convergence(entry_id: str, check: str, threshold, message: str = "") -> dict
             "min_loss_drop": threshold.min_loss_drop, "min_metric": threshold.min_metric, "source": threshold.source}
 
 
+def determinism(entry_id: str, check: str, message: str = "") -> dict:
+    """A recipe's first epoch, twice from one seeding call (test_determinism): the model as code, its
+    compile and the rows it trains on; the two runs' weights must be the same bit for bit."""
+    from conformance import expect
+    from layers import catalog, training
+
+    model, fit = training.first_epoch_setup(entry_id, seed=0)
+    if "y" not in fit:
+        raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
+    arrays = {key: fit.pop(key) for key in ("x", "y")}
+    if any(not isinstance(value, (int, float, str, bool)) for value in fit.values()):
+        raise ValueError(f"fit arguments this script cannot write: {sorted(fit)}")
+    compile_text, functions = compile_code(catalog.get(entry_id).recipe.compile())
+    return {"template": "determinism", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "helpers": "\n\n".join(functions), "compile": compile_text,
+            "fit": repr(fit), "x": encode(arrays["x"]), "y": encode(arrays["y"])}
+
+
 def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
     """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
     from conformance import expect

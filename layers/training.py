@@ -137,10 +137,19 @@ def run_recipe(entry_id: str, seed: int = 0, quick: bool = True, epochs: int | N
 
 def first_epoch_again(entry_id: str, seed: int = 0) -> tuple[float, list]:
     """The first epoch of a recipe's quick run, trained again from scratch: its training loss and
-    every weight after it.  Only the training part runs, without the validation pass after it and,
-    for arrays, without the evaluation before it: neither draws from what the training uses, and
-    skipping them spares a second traced function.  A generator's evaluation does advance the
-    generator the training then reads, so it stays."""
+    every weight after it (``first_epoch_setup``)."""
+    model, fit = first_epoch_setup(entry_id, seed)
+    first_epoch = _FirstEpochWeights()
+    fit["callbacks"] = list(fit.get("callbacks", [])) + [first_epoch]
+    history = model.fit(verbose=0, **fit).history
+    return float(history["loss"][0]), first_epoch.weights
+
+
+def first_epoch_setup(entry_id: str, seed: int = 0) -> tuple[object, dict]:
+    """The compiled model and fit's arguments of a recipe's first epoch, training only: without the
+    validation pass after it and, for arrays, without the evaluation before it: neither draws from what
+    the training uses, and skipping them spares a second traced function.  A generator's evaluation does
+    advance the generator the training then reads, so it stays."""
     _, _, _, model, fit = prepare(entry_id, seed, quick=True, epochs=1, scale=None)
     if "y" not in fit:
         model.evaluate(fit["x"], steps=fit.get("steps_per_epoch"), verbose=0)
@@ -151,10 +160,7 @@ def first_epoch_again(entry_id: str, seed: int = 0) -> tuple[float, list]:
             fit["y"], _ = _split(fit["y"], fraction)
     for key in [k for k in fit if k.startswith("validation_")]:
         del fit[key]
-    first_epoch = _FirstEpochWeights()
-    fit["callbacks"] = list(fit.get("callbacks", [])) + [first_epoch]
-    history = model.fit(verbose=0, **fit).history
-    return float(history["loss"][0]), first_epoch.weights
+    return model, fit
 
 
 def initial_state(entry_id: str, seed: int) -> tuple[list, object]:

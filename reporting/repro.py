@@ -217,6 +217,31 @@ assert metric >= MIN_METRIC, f"val_{{MONITOR}} {{metric:.3f}} is below the floor
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
+# A recipe's first epoch, twice from one seeding call, bit for bit (conformance/test_determinism.py).
+_DETERMINISM = '''\
+X, Y = {x!r}, {y!r}  # the rows the gate trains the first epoch on
+FIT = {fit}
+
+tf.config.experimental.enable_op_determinism()
+
+
+def first_epoch():
+    keras.utils.set_random_seed(0)  # the one seeding call: Python, NumPy and TensorFlow
+    model = build_model()
+    model.compile(**{compile})
+    history = model.fit(decode(X), decode(Y), verbose=0, **FIT).history
+    return float(history["loss"][0]), [np.array(w) for w in model.get_weights()]
+
+
+(loss_a, weights_a), (loss_b, weights_b) = first_epoch(), first_epoch()
+print(f"first-epoch loss {{loss_a!r}} and {{loss_b!r}}")
+assert loss_a == loss_b, f"two runs seeded 0 give first-epoch losses {{loss_a!r}} and {{loss_b!r}} on Keras {{keras.__version__}}"
+for index, (a, b) in enumerate(zip(weights_a, weights_b)):
+    assert np.array_equal(a, b), (f"weight {{index}} differs by up to {{float(np.abs(a - b).max()):.3g}} between two "
+                                  f"runs seeded 0 on Keras {{keras.__version__}}")
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
 # A shared layer's calls through the public node API against the model's own tensors (conformance/test_nodes.py).
 _PUBLIC_NODES = '''\
 LAYER = {layer!r}
@@ -246,7 +271,8 @@ print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
-              "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE}
+              "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE,
+              "determinism": _DETERMINISM}
 
 
 def render(recipe: dict) -> str:

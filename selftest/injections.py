@@ -24,6 +24,7 @@ HANG = ["conformance/test_saving.py", "-k", "reads_back and seq.mlp_binary-h5", 
 CONFIGS = ["conformance/test_configs.py"]
 GOLDEN_FITS = ["conformance/test_golden.py", "-k", "fit_matches"]
 CONVERGENCE = ["conformance/test_convergence.py", "-k", "reaches and seq.mlp_softmax"]
+DETERMINISM = ["conformance/test_determinism.py", "-k", "bit_for_bit and seq.mlp_softmax"]
 OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
@@ -459,6 +460,22 @@ def _gradients_scaled(p, factor=1.01):
     p.set(BaseOptimizer, "apply", apply)
 
 
+def _initializers_ignore_the_seed(p):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    original = keras.initializers.VarianceScaling.__call__  # Glorot, He, LeCun: every default kernel
+
+    @functools.wraps(original)
+    def call(self, shape, dtype=None, **kwargs):
+        value = original(self, shape, dtype=dtype, **kwargs)
+        unseeded = np.random.default_rng()  # OS entropy: no seeding call reaches it
+        return value * tf.constant(unseeded.uniform(0.9, 1.1, size=tuple(shape)), dtype=value.dtype)
+
+    p.set(keras.initializers.VarianceScaling, "__call__", call)
+
+
 def _optimizer_update_lost(p):
     _gradients_scaled(p, factor=0.0)
 
@@ -626,6 +643,9 @@ INJECTIONS = (
     Injection("gradients_scaled", "training", "every gradient reaches the optimizer 1% too large (near: Adam and "
               "RMSprop barely see a scale)", _gradients_scaled, FITS_AND_SGD_ORACLE,
               (("seq.mlp_softmax", "golden fit"), (SUITE, "SGD")), keras2=k2.gradients_scaled),
+    Injection("initializers_ignore_the_seed", "determinism", "the variance-scaling initializers (Glorot, He, LeCun) "
+              "draw part of each weight from an unseeded generator: one seeding call no longer repeats a run",
+              _initializers_ignore_the_seed, DETERMINISM, (("seq.mlp_softmax", "determinism"),)),
     Injection("optimizer_update_lost", "training", "the optimizer receives zero gradients: training leaves every "
               "weight where it started", _optimizer_update_lost, CONVERGENCE,
               (("seq.mlp_softmax", "convergence: loss drop"),), keras2=k2.optimizer_update_lost),

@@ -26,13 +26,15 @@ CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_
          ("time_distributed_inferred_step_short", "shapes", "func.time_distributed_dense"),
          ("summary_miscounts_parameters", "summary", "seq.mlp_binary"),
          ("node_accessor_wrong_node", "public nodes", "func.shared_lstm-shared_lstm"),
-         ("optimizer_update_lost", "convergence", "seq.mlp_softmax")]
+         ("optimizer_update_lost", "convergence", "seq.mlp_softmax"),
+         ("initializers_ignore_the_seed", "determinism", "seq.mlp_softmax")]
 CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
           "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
           "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]",
           "summary": "conformance/test_summary_text.py::test_raw_summary_text_matches_this_generation[{}]",
           "public nodes": "conformance/test_nodes.py::test_the_public_node_api_gives_each_calls_tensors[{}]",
-          "convergence": "conformance/test_convergence.py::test_recipe_reaches_its_thresholds[{}]"}
+          "convergence": "conformance/test_convergence.py::test_recipe_reaches_its_thresholds[{}]",
+          "determinism": "conformance/test_determinism.py::test_one_epoch_repeats_the_seeded_run_bit_for_bit[{}]"}
 
 
 def _script(path, inject=None) -> subprocess.CompletedProcess:
