@@ -168,6 +168,21 @@ def determinism(entry_id: str, check: str, message: str = "") -> dict:
             "fit": repr(fit), "x": encode(arrays["x"]), "y": encode(arrays["y"])}
 
 
+def read_back(entry_id: str, check: str, fmt: str, message: str = "") -> dict:
+    """A model with the gate's NumPy weights written in one format and read back in the same Keras
+    (test_saving's read-back): the outputs on the gate's fixed input must match within round-off."""
+    from conformance import expect, golden, saving
+    from layers import compat
+
+    model = saving.build_with_numpy_weights(entry_id)
+    return {"template": "read_back", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model),
+            "helpers": inspect.getsource(golden.draw_weight), "weight_seed": golden.WEIGHT_SEED,
+            "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
+            "stochastic_layers": list(golden.STOCHASTIC_LAYERS), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
+            "inputs": encode(saving.fixed_input(entry_id)), "atol": saving.MATCH_ATOL}
+
+
 def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
     """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
     from conformance import expect

@@ -242,6 +242,67 @@ for index, (a, b) in enumerate(zip(weights_a, weights_b)):
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
+# A model written in one format and read back in the same Keras (conformance/test_saving.py, read-back).
+_READ_BACK = _GATE_WEIGHTS + '''\
+import tempfile
+
+FORMAT, FILE_NAME = {format!r}, {file_name!r}
+INPUTS = {inputs!r}
+ATOL = {atol!r}  # the same weights and input: only float round-off may differ
+IS_KERAS3 = int(keras.__version__.split(".")[0]) >= 3
+
+
+def as_list(value):
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def read_savedmodel(path):
+    \"\"\"TensorFlow's own loader and the serving signature, its inputs and outputs named as the model's.\"\"\"
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    keys = list(serve.structured_input_signature[1])
+    input_names = [t.name.split(":")[0] for t in model.inputs]
+    ordered = ([k for name in input_names for k in keys if k == name] if set(keys) <= set(input_names)
+               else sorted(keys))
+    names = list(getattr(model, "output_names", []) or [])
+
+    def call(inputs):
+        result = serve(**{{k: tf.convert_to_tensor(v) for k, v in zip(ordered, as_list(inputs))}})
+        return [result[k] for k in ([n for n in names if n in result] if set(result) <= set(names) else sorted(result))]
+    return call
+
+
+x = decode(INPUTS)
+written = [np.asarray(o, dtype="float32") for o in as_list(model(x, training=False))]
+path = os.path.join(tempfile.mkdtemp(), FILE_NAME)
+if FORMAT in ("keras", "h5"):
+    model.save(path)
+    loaded = keras.models.load_model(path, compile=False)
+    call = lambda inputs: as_list(loaded(inputs, training=False))
+elif FORMAT == "weights":
+    model.save_weights(path)
+    rebuilt = build_model()
+    rebuilt.load_weights(path)
+    call = lambda inputs: as_list(rebuilt(inputs, training=False))
+elif IS_KERAS3:
+    try:
+        model.export(path, verbose=False)
+    except TypeError:  # verbose= arrived in Keras 3.1
+        model.export(path)
+    call = read_savedmodel(path)
+else:
+    model.save(path, save_format="tf")
+    call = read_savedmodel(path)
+got = [np.asarray(o, dtype="float32") for o in call(x)]
+assert [a.shape for a in got] == [b.shape for b in written], (
+    f"the {{FORMAT}} read back gives output shapes {{[a.shape for a in got]}}, written {{[b.shape for b in written]}}")
+error = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in zip(got, written))
+print(f"{{FORMAT}} read back: largest output difference {{error:.3g}} (tolerance {{ATOL:g}})")
+assert error <= ATOL, f"the {{FORMAT}} read back computes other outputs ({{error:.3g}} off) on Keras {{keras.__version__}}"
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
 # A shared layer's calls through the public node API against the model's own tensors (conformance/test_nodes.py).
 _PUBLIC_NODES = '''\
 LAYER = {layer!r}
@@ -272,7 +333,7 @@ print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
               "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE,
-              "determinism": _DETERMINISM}
+              "determinism": _DETERMINISM, "read_back": _READ_BACK}
 
 
 def render(recipe: dict) -> str:

@@ -27,14 +27,16 @@ CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_
          ("summary_miscounts_parameters", "summary", "seq.mlp_binary"),
          ("node_accessor_wrong_node", "public nodes", "func.shared_lstm-shared_lstm"),
          ("optimizer_update_lost", "convergence", "seq.mlp_softmax"),
-         ("initializers_ignore_the_seed", "determinism", "seq.mlp_softmax")]
+         ("initializers_ignore_the_seed", "determinism", "seq.mlp_softmax"),
+         ("dense_bias_not_restored", "read back", "seq.mlp_binary-keras")]
 CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
           "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
           "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]",
           "summary": "conformance/test_summary_text.py::test_raw_summary_text_matches_this_generation[{}]",
           "public nodes": "conformance/test_nodes.py::test_the_public_node_api_gives_each_calls_tensors[{}]",
           "convergence": "conformance/test_convergence.py::test_recipe_reaches_its_thresholds[{}]",
-          "determinism": "conformance/test_determinism.py::test_one_epoch_repeats_the_seeded_run_bit_for_bit[{}]"}
+          "determinism": "conformance/test_determinism.py::test_one_epoch_repeats_the_seeded_run_bit_for_bit[{}]",
+          "read back": "conformance/test_saving.py::test_what_this_version_wrote_reads_back[{}]"}
 
 
 def _script(path, inject=None) -> subprocess.CompletedProcess:
