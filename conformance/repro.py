@@ -232,3 +232,40 @@ def summary_text(entry_id: str, check: str, model, expected: str, width: int, me
         raise ValueError("no stored summary text to compare with")
     return {"template": "summary_text", "entry": entry_id, "check": check, "versions": expect.version_label(),
             "message": message, **_model_code(model), "expected": expected, "width": width}
+
+
+def on_demand(kind: str, entry_id: str, fmt: str | None = None) -> dict:
+    """A recipe written without a failing check: for a difference a row records as expected (a known Keras
+    bug, e.g. Keras 3.2's silent shared-layer read-back), which a team reports upstream with its script."""
+    from conformance import thresholds
+    from layers import catalog, compat
+
+    try:
+        catalog.get(entry_id)
+    except KeyError as error:
+        raise SystemExit(error.args[0]) from None
+    if kind == "read_back":
+        if fmt not in compat.SAVE_FORMATS:
+            raise SystemExit(f"read_back needs a format: one of {', '.join(compat.SAVE_FORMATS)}")
+        return read_back(entry_id, f"reads back its own {fmt}", fmt)
+    if kind == "convergence":
+        return convergence(entry_id, "convergence", thresholds.for_recipe(entry_id, compat.GENERATION))
+    if kind == "determinism":
+        return determinism(entry_id, "determinism")
+    raise SystemExit(f"no on-demand script for {kind!r}: read_back, convergence or determinism")
+
+
+if __name__ == "__main__":
+    import argparse
+    import pathlib
+
+    parser = argparse.ArgumentParser(description="write a reproduction script of one check, whether it fails or not")
+    parser.add_argument("kind", choices=("read_back", "convergence", "determinism"))
+    parser.add_argument("entry", help="a catalogue id (`python -m layers list`)")
+    parser.add_argument("format", nargs="?", help="for read_back: keras, h5, savedmodel or weights")
+    parser.add_argument("-o", "--out", type=pathlib.Path, required=True, help="the script to write")
+    args = parser.parse_args()
+    from reporting.repro import render
+
+    args.out.write_text(render(on_demand(args.kind, args.entry, args.format)))
+    print(f"wrote {args.out}: run it with the Keras to test (exit 0: the check passes there)")
