@@ -183,6 +183,33 @@ def read_back(entry_id: str, check: str, fmt: str, message: str = "") -> dict:
             "inputs": encode(saving.fixed_input(entry_id)), "atol": saving.MATCH_ATOL}
 
 
+def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str = "") -> dict:
+    """A committed golden artifact of ``writer`` (its file embedded), loaded as the gate loads it and compared
+    with the outputs the writer computed (test_saving's golden loads)."""
+    import json
+    import zipfile
+
+    from conformance import expect, saving
+    from layers import compat
+
+    folder = saving.GOLDEN_DIR / writer / entry_id
+    if json.loads((folder / "written.json").read_text()).get(fmt) != "ok":
+        raise ValueError(f"{writer} could not write {fmt} for {entry_id}")
+    artifact, buffer = folder / compat.FILE_NAMES[fmt], io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in [artifact] if artifact.is_file() else sorted(p for p in artifact.rglob("*") if p.is_file()):
+            archive.write(path, path.relative_to(folder))
+    stored = np.load(folder / "outputs.npz")
+    environment = json.loads((saving.GOLDEN_DIR / writer / "manifest.json").read_text())["environment"]
+    model = saving.build_with_numpy_weights(entry_id)  # for its code: the script rebuilds it for weights and SavedModels
+    return {"template": "golden_load", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
+            "inputs": encode(saving.fixed_input(entry_id)), "atol": saving.MATCH_ATOL, "writer": writer,
+            "writer_versions": f"TensorFlow {environment['tensorflow']}, Keras {environment['keras']}",
+            "artifact": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "written_outputs": encode([stored[f"arr_{i}"] for i in range(len(stored.files))])}
+
+
 def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
     """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
     from conformance import expect
@@ -234,7 +261,7 @@ def summary_text(entry_id: str, check: str, model, expected: str, width: int, me
             "message": message, **_model_code(model), "expected": expected, "width": width}
 
 
-def on_demand(kind: str, entry_id: str, fmt: str | None = None) -> dict:
+def on_demand(kind: str, entry_id: str, fmt: str | None = None, writer: str | None = None) -> dict:
     """A recipe written without a failing check: for a difference a row records as expected (a known Keras
     bug, e.g. Keras 3.2's silent shared-layer read-back), which a team reports upstream with its script."""
     from conformance import thresholds
@@ -248,11 +275,15 @@ def on_demand(kind: str, entry_id: str, fmt: str | None = None) -> dict:
         if fmt not in compat.SAVE_FORMATS:
             raise SystemExit(f"read_back needs a format: one of {', '.join(compat.SAVE_FORMATS)}")
         return read_back(entry_id, f"reads back its own {fmt}", fmt)
+    if kind == "golden_load":
+        if fmt not in compat.SAVE_FORMATS or writer is None:
+            raise SystemExit(f"golden_load needs a format ({', '.join(compat.SAVE_FORMATS)}) and --writer")
+        return golden_load(entry_id, f"loads {writer}'s {fmt}", writer, fmt)
     if kind == "convergence":
         return convergence(entry_id, "convergence", thresholds.for_recipe(entry_id, compat.GENERATION))
     if kind == "determinism":
         return determinism(entry_id, "determinism")
-    raise SystemExit(f"no on-demand script for {kind!r}: read_back, convergence or determinism")
+    raise SystemExit(f"no on-demand script for {kind!r}: read_back, golden_load, convergence or determinism")
 
 
 if __name__ == "__main__":
@@ -260,12 +291,13 @@ if __name__ == "__main__":
     import pathlib
 
     parser = argparse.ArgumentParser(description="write a reproduction script of one check, whether it fails or not")
-    parser.add_argument("kind", choices=("read_back", "convergence", "determinism"))
+    parser.add_argument("kind", choices=("read_back", "golden_load", "convergence", "determinism"))
     parser.add_argument("entry", help="a catalogue id (`python -m layers list`)")
-    parser.add_argument("format", nargs="?", help="for read_back: keras, h5, savedmodel or weights")
+    parser.add_argument("format", nargs="?", help="for read_back and golden_load: keras, h5, savedmodel or weights")
+    parser.add_argument("--writer", help="for golden_load: the golden writer (tf215, tf216-keras30; a team's own)")
     parser.add_argument("-o", "--out", type=pathlib.Path, required=True, help="the script to write")
     args = parser.parse_args()
     from reporting.repro import render
 
-    args.out.write_text(render(on_demand(args.kind, args.entry, args.format)))
+    args.out.write_text(render(on_demand(args.kind, args.entry, args.format, args.writer)))
     print(f"wrote {args.out}: run it with the Keras to test (exit 0: the check passes there)")

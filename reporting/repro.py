@@ -242,8 +242,8 @@ for index, (a, b) in enumerate(zip(weights_a, weights_b)):
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
-# A model written in one format and read back in the same Keras (conformance/test_saving.py, read-back).
-_READ_BACK = _GATE_WEIGHTS + '''\
+# Loading an artifact as the gate loads it (layers/compat.load_as) and comparing its outputs: the saving templates.
+_LOADING = '''\
 import tempfile
 
 FORMAT, FILE_NAME = {format!r}, {file_name!r}
@@ -258,14 +258,14 @@ def as_list(value):
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def read_savedmodel(path):
+def read_savedmodel(path, reference):
     \"\"\"TensorFlow's own loader and the serving signature, its inputs and outputs named as the model's.\"\"\"
     serve = tf.saved_model.load(path).signatures["serving_default"]
     keys = list(serve.structured_input_signature[1])
-    input_names = [t.name.split(":")[0] for t in model.inputs]
+    input_names = [t.name.split(":")[0] for t in reference.inputs]
     ordered = ([k for name in input_names for k in keys if k == name] if set(keys) <= set(input_names)
                else sorted(keys))
-    names = list(getattr(model, "output_names", []) or [])
+    names = list(getattr(reference, "output_names", []) or [])
 
     def call(inputs):
         result = serve(**{{k: tf.convert_to_tensor(v) for k, v in zip(ordered, as_list(inputs))}})
@@ -273,34 +273,61 @@ def read_savedmodel(path):
     return call
 
 
+def load(path):
+    \"\"\"A callable inputs -> outputs from the artifact: whole models without custom_objects, weights into the
+    model rebuilt from code.\"\"\"
+    if FORMAT in ("keras", "h5"):
+        loaded = keras.models.load_model(path, compile=False)
+        return lambda inputs: as_list(loaded(inputs, training=False))
+    rebuilt = build_model()
+    if FORMAT == "weights":
+        rebuilt.load_weights(path)
+        return lambda inputs: as_list(rebuilt(inputs, training=False))
+    return read_savedmodel(path, rebuilt)
+
+
+def compare(got, expected, what):
+    got = [np.asarray(o, dtype="float32") for o in got]
+    assert [a.shape for a in got] == [b.shape for b in expected], (
+        f"{{what}} gives output shapes {{[a.shape for a in got]}}, written {{[b.shape for b in expected]}} on Keras {{keras.__version__}}")
+    error = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in zip(got, expected))
+    print(f"{{what}}: largest output difference {{error:.3g}} (tolerance {{ATOL:g}})")
+    assert error <= ATOL, f"{{what}} computes other outputs ({{error:.3g}} off) on Keras {{keras.__version__}}"
+    print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
+# A model written in one format and read back in the same Keras (conformance/test_saving.py, read-back).
+_READ_BACK = _GATE_WEIGHTS + _LOADING + '''\
+
 x = decode(INPUTS)
 written = [np.asarray(o, dtype="float32") for o in as_list(model(x, training=False))]
 path = os.path.join(tempfile.mkdtemp(), FILE_NAME)
 if FORMAT in ("keras", "h5"):
     model.save(path)
-    loaded = keras.models.load_model(path, compile=False)
-    call = lambda inputs: as_list(loaded(inputs, training=False))
 elif FORMAT == "weights":
     model.save_weights(path)
-    rebuilt = build_model()
-    rebuilt.load_weights(path)
-    call = lambda inputs: as_list(rebuilt(inputs, training=False))
 elif IS_KERAS3:
     try:
         model.export(path, verbose=False)
     except TypeError:  # verbose= arrived in Keras 3.1
         model.export(path)
-    call = read_savedmodel(path)
 else:
     model.save(path, save_format="tf")
-    call = read_savedmodel(path)
-got = [np.asarray(o, dtype="float32") for o in call(x)]
-assert [a.shape for a in got] == [b.shape for b in written], (
-    f"the {{FORMAT}} read back gives output shapes {{[a.shape for a in got]}}, written {{[b.shape for b in written]}}")
-error = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in zip(got, written))
-print(f"{{FORMAT}} read back: largest output difference {{error:.3g}} (tolerance {{ATOL:g}})")
-assert error <= ATOL, f"the {{FORMAT}} read back computes other outputs ({{error:.3g}} off) on Keras {{keras.__version__}}"
-print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+compare(load(path)(x), written, f"the {{FORMAT}} read back")
+'''
+
+# A golden artifact another version wrote, embedded, loaded here (conformance/test_saving.py, golden loads).
+_GOLDEN_LOAD = _LOADING + '''\
+import zipfile
+
+WRITER = {writer!r}  # the environment that wrote it: {writer_versions}
+ARTIFACT = {artifact!r}  # base64 of a zip of the artifact as the gate stores it
+WRITTEN_OUTPUTS = {written_outputs!r}  # what the writer computed on INPUTS
+
+folder = tempfile.mkdtemp()
+zipfile.ZipFile(io.BytesIO(base64.b64decode(ARTIFACT))).extractall(folder)
+compare(load(os.path.join(folder, FILE_NAME))(decode(INPUTS)), decode(WRITTEN_OUTPUTS),
+        f"{{WRITER}}'s {{FORMAT}} loaded here")
 '''
 
 # A shared layer's calls through the public node API against the model's own tensors (conformance/test_nodes.py).
@@ -333,7 +360,7 @@ print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
               "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE,
-              "determinism": _DETERMINISM, "read_back": _READ_BACK}
+              "determinism": _DETERMINISM, "read_back": _READ_BACK, "golden_load": _GOLDEN_LOAD}
 
 
 def render(recipe: dict) -> str:

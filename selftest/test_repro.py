@@ -3,6 +3,7 @@ and passes where it passes: the gate runs with an injected regression and writes
 run by a plain interpreter, passes on the Keras as installed and fails with the same regression applied."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -28,7 +29,8 @@ CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_
          ("node_accessor_wrong_node", "public nodes", "func.shared_lstm-shared_lstm"),
          ("optimizer_update_lost", "convergence", "seq.mlp_softmax"),
          ("initializers_ignore_the_seed", "determinism", "seq.mlp_softmax"),
-         ("dense_bias_not_restored", "read back", "seq.mlp_binary-keras")]
+         ("dense_bias_not_restored", "read back", "seq.mlp_binary-keras"),
+         ("dense_bias_not_restored", "golden load", "seq.mlp_binary-{writer}-keras")]
 CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
           "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
           "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]",
@@ -36,7 +38,15 @@ CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_thi
           "public nodes": "conformance/test_nodes.py::test_the_public_node_api_gives_each_calls_tensors[{}]",
           "convergence": "conformance/test_convergence.py::test_recipe_reaches_its_thresholds[{}]",
           "determinism": "conformance/test_determinism.py::test_one_epoch_repeats_the_seeded_run_bit_for_bit[{}]",
-          "read back": "conformance/test_saving.py::test_what_this_version_wrote_reads_back[{}]"}
+          "read back": "conformance/test_saving.py::test_what_this_version_wrote_reads_back[{}]",
+          "golden load": "conformance/test_saving.py::test_golden_artifact_loads_and_matches[{}]"}
+
+
+def _golden_writer() -> str:
+    """This generation's golden writer: the fixtures/saved folder whose manifest names the generation."""
+    generation = 3 if keras3() else 2
+    return next(folder.name for folder in sorted((ROOT / "fixtures" / "saved").iterdir())
+                if json.loads((folder / "manifest.json").read_text())["environment"]["keras_generation"] == generation)
 
 
 def _script(path, inject=None) -> subprocess.CompletedProcess:
@@ -52,7 +62,9 @@ def _script(path, inject=None) -> subprocess.CompletedProcess:
 def test_the_reproduction_fails_where_the_check_fails_and_passes_where_it_passes(injection, check, entry_id):
     if BY_NAME[injection].patch_for(keras3()) is None:
         pytest.skip(f"{injection} has no form on this Keras")
-    label = f"repro-{injection}"
+    label = f"repro-{injection}-{check.replace(' ', '_')}"
+    # a golden load reads this generation's golden writer's file (Keras 2.15's on Keras 2, Keras 3.0's on Keras 3)
+    entry_id = entry_id.format(writer=_golden_writer())
     run = run_gate(label, [CHECKS[check].format(entry_id)], inject=injection, extra=("-p", "no:randomly"))
     assert run.returncode != 0 and run.failures, f"{injection} did not fail {entry_id}'s {check} check\n{run.output[-1500:]}"
     failure = run.failures[0]
