@@ -81,7 +81,9 @@ def run_path(entry_id: str, path: Path) -> dict:
             with tf.GradientTape() as tape:
                 predictions = [tf.cast(p, tf.float32) for p in as_list(model(inputs, training=False))]
                 loss = tf.add_n([tf.reduce_mean(tf.square(p - t)) for p, t in zip(predictions, targets)])
-            return predictions, loss, tape.gradient(loss, trainable)
+            # a weight the path leaves out of the loss has no gradient: zero, judged against the reference's
+            gradients = [tf.zeros_like(v) if g is None else g for g, v in zip(tape.gradient(loss, trainable), trainable)]
+            return predictions, loss, gradients
 
         step = tf.function(loss_and_grads, jit_compile=True) if path.xla else loss_and_grads
         predictions, loss, gradients = step(x)

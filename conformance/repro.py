@@ -210,6 +210,25 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
             "written_outputs": encode([stored[f"arr_{i}"] for i in range(len(stored.files))])}
 
 
+def parity(entry_id: str, check: str, path, message: str = "") -> dict:
+    """An execution path (XLA, a mixed-precision policy, a device) against the float32 CPU reference, from the
+    gate's NumPy weights (conformance/parity.py), with the gate's tolerance per quantity (test_parity)."""
+    from conformance import expect, golden, parity as paths, saving
+    from conformance.tolerances import tolerance
+    from layers import catalog
+
+    model = saving.build_with_numpy_weights(entry_id)  # float32: the script's builds follow the global policy
+    return {"template": "parity", "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model), "helpers": inspect.getsource(golden.draw_weight),
+            "weight_seed": golden.WEIGHT_SEED, "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
+            "stochastic_layers": list(golden.STOCHASTIC_LAYERS),
+            "inputs": encode(catalog.sample_input(entry_id, small=True, batch_size=4, seed=7)),
+            "path": {"name": path.name, "device": path.device, "xla": path.xla, "policy": path.policy},
+            "tolerances": {kind: tolerance(entry_id, path.name, path.dtype, kind)[:2]
+                           for kind in ("outputs", "gradients", "weights")},
+            "train_steps": paths.TRAIN_STEPS, "learning_rate": paths.LEARNING_RATE}
+
+
 def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
     """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
     from conformance import expect

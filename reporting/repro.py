@@ -48,8 +48,8 @@ def decode(encoded):
     return values if encoded["structure"] == "list" else values[0]
 '''
 
-# The model with the gate's NumPy weights: shared by the golden templates.
-_GATE_WEIGHTS = '''\
+# The gate's NumPy weights for a model built from the code above: shared by the golden, saving and parity templates.
+_WEIGHT_HELPERS = '''\
 WEIGHT_SEED = {weight_seed}
 WEIGHT_NAMES = {weight_names!r}
 STOCHASTIC_LAYERS = {stochastic_layers!r}
@@ -76,12 +76,21 @@ def canonical_variables(model):
     return list(model.trainable_weights) + list(model.non_trainable_weights)
 
 
+def with_gate_weights(model):
+    """The model's variables, each assigned the weight the gate draws by NumPy for it."""
+    variables = canonical_variables(model)
+    assert [short_name(v) for v in variables] == WEIGHT_NAMES, "the rebuilt model's weights differ from the gate's"
+    rng = np.random.RandomState(WEIGHT_SEED)
+    for variable in variables:
+        variable.assign(draw_weight(rng, short_name(variable), tuple(int(d) for d in variable.shape)))
+    return variables
+'''
+
+# The model with the gate's NumPy weights.
+_GATE_WEIGHTS = _WEIGHT_HELPERS + '''\
+
 model = build_model()
-variables = canonical_variables(model)
-assert [short_name(v) for v in variables] == WEIGHT_NAMES, "the rebuilt model's weights differ from the gate's"
-rng = np.random.RandomState(WEIGHT_SEED)  # weights drawn by NumPy, as the gate draws them
-for variable in variables:
-    variable.assign(draw_weight(rng, short_name(variable), tuple(int(d) for d in variable.shape)))
+variables = with_gate_weights(model)
 '''
 
 # The gate's golden run (conformance/golden.py trajectory), up to the quantity that failed.
@@ -330,6 +339,63 @@ compare(load(os.path.join(folder, FILE_NAME))(decode(INPUTS)), decode(WRITTEN_OU
         f"{{WRITER}}'s {{FORMAT}} loaded here")
 '''
 
+# An execution path against the float32 CPU reference (conformance/parity.py run_path, test_parity.py).
+_PARITY = _WEIGHT_HELPERS + '''\
+INPUTS = {inputs!r}
+PATH = {path!r}  # the failing path: device, XLA compilation, dtype policy
+TOLERANCES = {tolerances!r}  # per quantity: (atol, rtol), the gate's
+TRAIN_STEPS, LEARNING_RATE = {train_steps!r}, {learning_rate!r}
+
+
+def as_list(value):
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def run(device="CPU", xla=False, policy="float32"):
+    \"\"\"Outputs, gradients of a mean squared error and the weights after a few plain SGD steps.\"\"\"
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        with tf.device(f"/{{device}}:0"):
+            model = build_model()
+            with_gate_weights(model)
+            x = decode(INPUTS)
+            targets_rng = np.random.RandomState(11)
+            targets = [targets_rng.standard_normal(tuple(np.asarray(o).shape)).astype("float32")
+                       for o in as_list(model(x, training=False))]
+            trainable = list(model.trainable_weights)
+
+            def loss_and_grads(inputs):
+                with tf.GradientTape() as tape:
+                    predictions = [tf.cast(p, tf.float32) for p in as_list(model(inputs, training=False))]
+                    loss = tf.add_n([tf.reduce_mean(tf.square(p - t)) for p, t in zip(predictions, targets)])
+                gradients = tape.gradient(loss, trainable)
+                return predictions, loss, [tf.zeros_like(v) if g is None else g for g, v in zip(gradients, trainable)]
+
+            step = tf.function(loss_and_grads, jit_compile=True) if xla else loss_and_grads
+            predictions, _, gradients = step(x)
+            result = {{"outputs": [np.asarray(p) for p in predictions],
+                      "gradients": [np.asarray(tf.convert_to_tensor(g), dtype="float32") for g in gradients]}}
+            for _ in range(TRAIN_STEPS):
+                _, _, gradients = step(x)
+                for variable, gradient in zip(trainable, gradients):
+                    variable.assign_sub(LEARNING_RATE * tf.cast(tf.convert_to_tensor(gradient), variable.dtype))
+            result["weights"] = [np.asarray(v, dtype="float32") for v in trainable]
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return result
+
+
+reference, target = run(), run(PATH["device"], PATH["xla"], PATH["policy"])
+for quantity, (atol, rtol) in TOLERANCES.items():
+    for index, (a, b) in enumerate(zip(reference[quantity], target[quantity])):
+        print(f"{{quantity}} {{index}}: largest difference {{float(np.max(np.abs(b - a), initial=0.0)):.3g}}")
+        np.testing.assert_allclose(b, a, rtol=rtol, atol=atol, err_msg=(
+            f"{{PATH['name']}}: {{quantity}} {{index}} differs from the float32 CPU reference on Keras {{keras.__version__}}"))
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
 # A shared layer's calls through the public node API against the model's own tensors (conformance/test_nodes.py).
 _PUBLIC_NODES = '''\
 LAYER = {layer!r}
@@ -360,7 +426,8 @@ print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
               "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE,
-              "determinism": _DETERMINISM, "read_back": _READ_BACK, "golden_load": _GOLDEN_LOAD}
+              "determinism": _DETERMINISM, "read_back": _READ_BACK, "golden_load": _GOLDEN_LOAD,
+              "parity": _PARITY}
 
 
 def render(recipe: dict) -> str:

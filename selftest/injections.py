@@ -24,6 +24,7 @@ HANG = ["conformance/test_saving.py", "-k", "reads_back and seq.mlp_binary-h5", 
 CONFIGS = ["conformance/test_configs.py"]
 GOLDEN_FITS = ["conformance/test_golden.py", "-k", "fit_matches"]
 CONVERGENCE = ["conformance/test_convergence.py", "-k", "reaches and seq.mlp_softmax"]
+PARITY_FLOAT16 = ["conformance/test_parity.py", "-k", "seq.add and cpu_mixed_float16"]
 DETERMINISM = ["conformance/test_determinism.py", "-k", "bit_for_bit and seq.mlp_softmax"]
 OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
 ORACLES = ["-m", "oracles"]
@@ -124,6 +125,22 @@ def _dense_bias_dropped(p):
 
     def call(self, inputs, training=None):
         outputs = ops.matmul(inputs, self.kernel)  # the bias exists but is never added
+        return self.activation(outputs) if self.activation is not None else outputs
+
+    p.set(keras.layers.Dense, "call", call)
+
+
+def _dense_bias_dropped_in_float16(p):
+    import keras
+    from keras import ops
+
+    original = keras.layers.Dense.call
+
+    @functools.wraps(original)
+    def call(self, inputs, training=None):
+        if self.compute_dtype != "float16":
+            return original(self, inputs, training=training)
+        outputs = ops.matmul(inputs, ops.cast(self.kernel, "float16"))  # the float16 path forgets the bias
         return self.activation(outputs) if self.activation is not None else outputs
 
     p.set(keras.layers.Dense, "call", call)
@@ -564,6 +581,9 @@ INJECTIONS = (
               _softmax_over_batch, GOLDEN, (("seq.mlp_softmax", "golden: forward output"),), keras2=k2.softmax_over_batch),
     Injection("dense_bias_dropped", "core layers", "Dense keeps its bias but never adds it",
               _dense_bias_dropped, GOLDEN, (("seq.mlp_binary", "golden: forward output"),), keras2=k2.dense_bias_dropped),
+    Injection("dense_bias_dropped_in_float16", "mixed precision", "Dense forgets its bias when it computes in float16 "
+              "(mixed_float16): float32 runs are untouched", _dense_bias_dropped_in_float16, PARITY_FLOAT16,
+              (("seq.add", "parity cpu vs cpu_mixed_float16"),), keras2=k2.dense_bias_dropped_in_float16),
     Injection("lstm_recurrent_activation", "recurrent layers", "LSTM's default recurrent activation "
               "becomes hard_sigmoid", _lstm_recurrent_activation, GOLDEN,
               (("seq.lstm_classifier", "golden: forward output"),), keras2=k2.lstm_recurrent_activation),

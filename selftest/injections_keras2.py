@@ -32,6 +32,22 @@ def dense_bias_dropped(p):
     p.set(keras.layers.Dense, "call", call)
 
 
+def dense_bias_dropped_in_float16(p):
+    import keras
+    import tensorflow as tf
+
+    original = keras.layers.Dense.call
+
+    @functools.wraps(original)
+    def call(self, inputs):
+        if self.compute_dtype != "float16":
+            return original(self, inputs)
+        outputs = tf.tensordot(inputs, tf.cast(self.kernel, tf.float16), [[inputs.shape.rank - 1], [0]])
+        return self.activation(outputs) if self.activation is not None else outputs
+
+    p.set(keras.layers.Dense, "call", call)
+
+
 def same_padding_as_valid_in(p, conv_base):
     """'same' padding built as 'valid' in every convolution (both generations: each names its base class)."""
     def change(layer):

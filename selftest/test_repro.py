@@ -30,7 +30,8 @@ CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_
          ("optimizer_update_lost", "convergence", "seq.mlp_softmax"),
          ("initializers_ignore_the_seed", "determinism", "seq.mlp_softmax"),
          ("dense_bias_not_restored", "read back", "seq.mlp_binary-keras"),
-         ("dense_bias_not_restored", "golden load", "seq.mlp_binary-{writer}-keras")]
+         ("dense_bias_not_restored", "golden load", "seq.mlp_binary-{writer}-keras"),
+         ("dense_bias_dropped_in_float16", "parity", "seq.add-cpu_mixed_float16")]
 CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
           "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
           "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]",
@@ -39,7 +40,8 @@ CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_thi
           "convergence": "conformance/test_convergence.py::test_recipe_reaches_its_thresholds[{}]",
           "determinism": "conformance/test_determinism.py::test_one_epoch_repeats_the_seeded_run_bit_for_bit[{}]",
           "read back": "conformance/test_saving.py::test_what_this_version_wrote_reads_back[{}]",
-          "golden load": "conformance/test_saving.py::test_golden_artifact_loads_and_matches[{}]"}
+          "golden load": "conformance/test_saving.py::test_golden_artifact_loads_and_matches[{}]",
+          "parity": "conformance/test_parity.py::test_path_matches_the_cpu_reference[{}]"}
 
 
 def _golden_writer() -> str:
