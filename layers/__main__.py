@@ -17,7 +17,8 @@ def _show(entry_id: str) -> int:
         print(error.args[0], file=sys.stderr)
         return 2
     print(f"id:        {entry.id}")
-    print(f"seed:      ../shared/seeds/{entry.seed}")
+    # a seed entry names its seed document; a team's names its own source file, in its checkout
+    print(f"seed:      {'../shared/seeds/' if catalog.is_seed_catalogue() else ''}{entry.seed}")
     print(f"title:     {entry.title}")
     print(f"kind:      {entry.kind}")
     if entry.refers_to:
