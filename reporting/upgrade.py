@@ -9,7 +9,8 @@ separated by spaces, or a requirements file.  Requirements get their own virtual
 ``.tox/upgrade/<name>/`` (uv, reused while the requirements are unchanged).  The gate runs in both
 (arguments after ``--`` go to pytest in both), then ``reports/upgrade-FROM-TO/index.html`` opens with
 the verdict and the regressions, and the diff is printed.  Exit 1 when TO regresses, 2 when either
-environment could not be built or left no results (that is said, never passed over).
+environment could not be built or left no results (that is said, never passed over).  Run from a
+team's checkout (examples/team), both gates run on the team's catalogue and the page goes under its reports/.
 """
 from __future__ import annotations
 
@@ -103,7 +104,8 @@ def run_gate(target: Side, reports: pathlib.Path, pytest_args: list[str]) -> pat
         command = [str(python_of(target)), "-m", "conformance.gate", "--env", target.name, *pytest_args]
         environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", GATE_ENV=target.name)
     print(f"upgrade: running the gate in {target.name}: {' '.join(command)}", flush=True)
-    subprocess.run(command, cwd=ROOT, env=environment)  # the exit code is the gate's verdict, read from results
+    # Where the command runs: a team's checkout gates the team's catalogue (layers/sources.py), writing its reports.
+    subprocess.run(command, cwd=pathlib.Path.cwd(), env=environment)  # the verdict is read from results, not the code
     if not result.exists() or result.stat().st_mtime < started:
         raise RuntimeError(f"{target.name}: the gate left no results.json ({result}); see its output above "
                            "(an environment that could not be built, or a gate that died)")
@@ -117,7 +119,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("old", metavar="FROM", help="environment name, requirement strings, or a requirements file")
     parser.add_argument("new", metavar="TO", help="the same, for the version the team moves to")
-    parser.add_argument("--reports", type=pathlib.Path, default=ROOT / "reports")
+    parser.add_argument("--reports", type=pathlib.Path, default=pathlib.Path("reports"),
+                        help="where the gates' reports are (default: reports/ here, where the gates write them)")
     parser.add_argument("--reuse", action="store_true",
                         help="compare the results already under --reports instead of running the gate")
     args = parser.parse_args(argv)

@@ -91,3 +91,18 @@ def test_pytest_arguments_after_the_separator_reach_both_gates(two_envs, monkeyp
     monkeypatch.setattr(upgrade.subprocess, "run", fake_run)
     assert upgrade.main(["tf215", "tf221", "--reports", str(two_envs), "--", "-m", "documented"]) == upgrade.CLEAN
     assert all(command[-3:] == ["--", "-m", "documented"] for command in commands) and len(commands) == 2
+
+
+def test_the_gates_run_where_the_command_runs(two_envs, monkeypatch, tmp_path):
+    """From a team's checkout both gates gate the team's catalogue: they run in the directory of the command."""
+    places = []
+
+    def fake_run(command, **kwargs):
+        places.append(kwargs["cwd"])
+        env = command[command.index("-e") + 1]
+        results.write(two_envs / env / "results.json", make_results(env, "2.21.0", "3.15.1", []))
+
+    monkeypatch.setattr(upgrade.subprocess, "run", fake_run)
+    monkeypatch.chdir(tmp_path)
+    upgrade.main(["tf215", "tf221", "--reports", str(two_envs)])
+    assert places == [tmp_path, tmp_path]
