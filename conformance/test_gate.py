@@ -69,3 +69,16 @@ def test_a_gate_that_writes_its_results_keeps_them_and_its_exit_code(tmp_path, m
                                     "open('reports/tf299/results.json', 'w').write('{\"own\": 1}'); raise SystemExit(1)"]
     assert gate.supervise(["--env", "tf299"], command=writes) == 1
     assert json.loads((tmp_path / "reports" / "tf299" / "results.json").read_text()) == {"own": 1}
+
+
+def test_an_emulation_leaves_out_only_what_the_real_cpu_routes_to_onednn():
+    """Under a capped oneDNN, the mixed-precision paths whose dtype this CPU has AVX-512 instructions for
+    crash the worker (TensorFlow routes them by the real CPUID); every other case runs."""
+    from conformance.cpus import not_emulated
+
+    assert not_emulated("avx2", {"avx2", "fma"}) == ([], "")
+    assert not_emulated("avx2", {"avx512_bf16"})[0] == ["-k", "not cpu_mixed_bfloat16"]
+    args, why = not_emulated("avx", {"avx512_bf16", "avx512_fp16"})
+    assert args == ["-k", "not cpu_mixed_bfloat16 and not cpu_mixed_float16"] and "AVX" in why
+    assert not_emulated("avx2-no-onednn", {"avx512_bf16", "avx512_fp16"}) == ([], "")  # nothing is routed
+    assert not_emulated("native", {"avx512_bf16", "avx512_fp16"}) == ([], "")
