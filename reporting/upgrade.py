@@ -10,7 +10,7 @@ separated by spaces, or a requirements file.  Requirements get their own virtual
 (arguments after ``--`` go to pytest in both), then ``reports/upgrade-FROM-TO/index.html`` opens with
 the verdict and the regressions, and the diff is printed.  Exit 1 when TO regresses, 2 when either
 environment could not be built or left no results (that is said, never passed over).  Run from a
-team's checkout (examples/team), both gates run on the team's catalogue and the page goes under its reports/.
+team's checkout, both gates run on the team's catalogue and the page goes under its reports/.
 """
 from __future__ import annotations
 
