@@ -35,9 +35,12 @@ class Built:
 TRAITS = baselines.MEASUREMENTS / "traits.json"
 
 
+KERAS_PACKAGES = ("keras", "tf_keras", "tensorflow")  # where Keras's own layer classes live
+
+
 def is_custom(layer) -> bool:
     """A layer of the catalogue's own classes (the seeds' layers/custom.py, a team's module), not Keras's."""
-    return type(layer).__module__.split(".")[0] not in ("keras", "tf_keras", "tensorflow")
+    return type(layer).__module__.split(".")[0] not in KERAS_PACKAGES
 
 
 @functools.cache

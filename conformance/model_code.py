@@ -44,7 +44,9 @@ def uses_custom_layers(model) -> bool:
 
 def _is_teams(cls) -> bool:
     """A layer class of a team's own module: neither Keras's nor the gate's (layers/custom.py)."""
-    return cls.__module__ != CUSTOM_MODULE and cls.__module__.split(".")[0] not in ("keras", "tf_keras", "tensorflow")
+    from conformance.coverage import KERAS_PACKAGES
+
+    return cls.__module__ != CUSTOM_MODULE and cls.__module__.split(".")[0] not in KERAS_PACKAGES
 
 
 def team_layer_imports(model) -> str:

@@ -61,21 +61,45 @@ def _model_code(model) -> dict:
             "custom_layers": model_code.custom_layer_code(model)}
 
 
+def _recipe(template: str, entry_id: str, check: str, message: str, model) -> dict:
+    """What every recipe starts with: its template, the check and versions it reproduces, the model as code."""
+    from conformance import expect
+
+    return {"template": template, "entry": entry_id, "check": check, "versions": expect.version_label(),
+            "message": message, **_model_code(model)}
+
+
+def _gate_weights(model, helpers=()) -> dict:
+    """How the script gives the model the gate's NumPy weights (the templates' with_gate_weights)."""
+    from conformance import golden
+
+    return {"helpers": "\n\n".join([inspect.getsource(golden.draw_weight), *helpers]),
+            "weight_seed": golden.WEIGHT_SEED,
+            "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
+            "stochastic_layers": list(golden.STOCHASTIC_LAYERS)}
+
+
+def _rows_and_fit(fit: dict) -> tuple[dict, dict]:
+    """A recipe run's rows (x, y) and its other fit arguments, which must be plain values a script can write."""
+    if "y" not in fit:
+        raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
+    rows = {key: fit.pop(key) for key in ("x", "y")}
+    if any(not isinstance(value, (int, float, str, bool)) for value in fit.values()):
+        raise ValueError(f"fit arguments this script cannot write: {sorted(fit)}")
+    return {"x": encode(rows["x"]), "y": encode(rows["y"])}, fit
+
+
 def golden_trajectory(entry_id: str, check: str, quantity: str, key: str, expected, atol: float,
                       message: str = "") -> dict:
     """The golden run of ``entry_id`` (conformance/golden.py) up to the quantity that failed."""
-    from conformance import expect, golden
+    from conformance import golden
     from layers import catalog
 
     model, _ = golden.prepared_model(entry_id)
     index = 0 if quantity == "losses" else int(key.split("_")[1])
-    return {"template": "golden_trajectory", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model),
-            "helpers": "\n\n".join(inspect.getsource(f) for f in (golden.draw_weight,)),
-            "weight_seed": golden.WEIGHT_SEED, "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
+    return {**_recipe("golden_trajectory", entry_id, check, message, model), **_gate_weights(model),
             "inputs": encode(catalog.sample_input(entry_id, small=True, batch_size=golden.BATCH, seed=7)),
             "training": golden.has_batch_norm(model), "steps": golden.STEPS, "loss_drop": golden.LOSS_DROP,
-            "stochastic_layers": list(golden.STOCHASTIC_LAYERS),
             "quantity": quantity, "index": index, "expected": encode(np.asarray(expected)), "atol": float(atol)}
 
 
@@ -103,7 +127,7 @@ def compile_code(arguments: dict) -> tuple[str, list[str]]:
 def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, atol: float, message: str = "") -> dict:
     """One golden fit of ``entry_id``'s recipe (conformance/golden_fit.py): its compile, its fit arguments
     and the very rows the gate fed, compared at the history value or weight that failed."""
-    from conformance import expect, golden, golden_fit as fits
+    from conformance import golden_fit as fits
     from layers import catalog
 
     recipe = catalog.get(entry_id).recipe
@@ -114,12 +138,8 @@ def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, ato
         raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
     model = recipe.build_model(small)
     compile_text, functions = compile_code(recipe.compile())
-    return {"template": "golden_fit", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model),
-            "helpers": "\n\n".join([inspect.getsource(golden.draw_weight), *functions]),
-            "weight_seed": golden.WEIGHT_SEED,
-            "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
-            "stochastic_layers": list(golden.STOCHASTIC_LAYERS), "compile": compile_text,
+    return {**_recipe("golden_fit", entry_id, check, message, model), **_gate_weights(model, functions),
+            "compile": compile_text,
             "fit": repr({k: v for k, v in arguments.items() if k not in ("x", "y")}),
             "x": encode(arguments["x"]), "y": encode(arguments["y"]),
             "quantity": quantity, "key": key, "expected": encode(np.asarray(expected)), "atol": float(atol)}
@@ -128,23 +148,17 @@ def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, ato
 def convergence(entry_id: str, check: str, threshold, message: str = "") -> dict:
     """A recipe's quick training run with seed 0 (test_convergence): the gate's initial weights, its compile,
     the rows and fit arguments it trained with, judged by the same floors."""
-    from conformance import expect
     from layers import training
 
     recipe, _, _, model, fit = training.prepare(entry_id, seed=0, quick=True, epochs=None, scale=None)
     initial_weights = [np.array(w) for w in model.get_weights()]  # before any step, as the gate's run began
-    if "y" not in fit:
-        raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
-    arrays = {key: fit.pop(key) for key in ("x", "y")}
     validation = fit.pop("validation_data", None)
     if validation is not None and not all(isinstance(part, np.ndarray) for part in validation):
         raise ValueError("validation data other than two arrays, which this script does not embed")
-    if any(not isinstance(value, (int, float, str, bool)) for value in fit.values()):
-        raise ValueError(f"fit arguments this script cannot write: {sorted(fit)}")
+    rows, fit = _rows_and_fit(fit)
     compile_text, functions = compile_code(recipe.compile())
-    return {"template": "convergence", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "helpers": "\n\n".join(functions), "compile": compile_text,
-            "fit": repr(fit), "x": encode(arrays["x"]), "y": encode(arrays["y"]),
+    return {**_recipe("convergence", entry_id, check, message, model), **rows, "fit": repr(fit),
+            "helpers": "\n\n".join(functions), "compile": compile_text,
             "validation": None if validation is None else encode(list(validation)),
             "initial_weights": encode(initial_weights), "monitor": recipe.monitor,
             "min_loss_drop": threshold.min_loss_drop, "min_metric": threshold.min_metric, "source": threshold.source}
@@ -153,33 +167,23 @@ def convergence(entry_id: str, check: str, threshold, message: str = "") -> dict
 def determinism(entry_id: str, check: str, message: str = "") -> dict:
     """A recipe's first epoch, twice from one seeding call (test_determinism): the model as code, its
     compile and the rows it trains on; the two runs' weights must be the same bit for bit."""
-    from conformance import expect
     from layers import catalog, training
 
     model, fit = training.first_epoch_setup(entry_id, seed=0)
-    if "y" not in fit:
-        raise ValueError("the recipe trains from a generator pipeline, which a script cannot embed")
-    arrays = {key: fit.pop(key) for key in ("x", "y")}
-    if any(not isinstance(value, (int, float, str, bool)) for value in fit.values()):
-        raise ValueError(f"fit arguments this script cannot write: {sorted(fit)}")
+    rows, fit = _rows_and_fit(fit)
     compile_text, functions = compile_code(catalog.get(entry_id).recipe.compile())
-    return {"template": "determinism", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "helpers": "\n\n".join(functions), "compile": compile_text,
-            "fit": repr(fit), "x": encode(arrays["x"]), "y": encode(arrays["y"])}
+    return {**_recipe("determinism", entry_id, check, message, model), **rows, "fit": repr(fit),
+            "helpers": "\n\n".join(functions), "compile": compile_text}
 
 
 def read_back(entry_id: str, check: str, fmt: str, message: str = "") -> dict:
     """A model with the gate's NumPy weights written in one format and read back in the same Keras
     (test_saving's read-back): the outputs on the gate's fixed input must match within round-off."""
-    from conformance import expect, golden, saving
+    from conformance import saving
     from layers import compat
 
     model = saving.build_with_numpy_weights(entry_id)
-    return {"template": "read_back", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model),
-            "helpers": inspect.getsource(golden.draw_weight), "weight_seed": golden.WEIGHT_SEED,
-            "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
-            "stochastic_layers": list(golden.STOCHASTIC_LAYERS), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
+    return {**_recipe("read_back", entry_id, check, message, model), **_gate_weights(model), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
             "inputs": encode(saving.fixed_input(entry_id)), "atol": saving.MATCH_ATOL}
 
 
@@ -189,7 +193,7 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
     import json
     import zipfile
 
-    from conformance import expect, saving
+    from conformance import saving
     from layers import compat
 
     folder = saving.GOLDEN_DIR / writer / entry_id
@@ -202,8 +206,7 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
     stored = np.load(folder / "outputs.npz")
     environment = json.loads((saving.GOLDEN_DIR / writer / "manifest.json").read_text())["environment"]
     model = saving.build_with_numpy_weights(entry_id)  # for its code: the script rebuilds it for weights and SavedModels
-    return {"template": "golden_load", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
+    return {**_recipe("golden_load", entry_id, check, message, model), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
             "inputs": encode(saving.fixed_input(entry_id)), "atol": saving.MATCH_ATOL, "writer": writer,
             "writer_versions": f"TensorFlow {environment['tensorflow']}, Keras {environment['keras']}",
             "artifact": base64.b64encode(buffer.getvalue()).decode("ascii"),
@@ -213,15 +216,12 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
 def parity(entry_id: str, check: str, path, message: str = "") -> dict:
     """An execution path (XLA, a mixed-precision policy, a device) against the float32 CPU reference, from the
     gate's NumPy weights (conformance/parity.py), with the gate's tolerance per quantity (test_parity)."""
-    from conformance import expect, golden, parity as paths, saving
+    from conformance import parity as paths, saving
     from conformance.tolerances import tolerance
     from layers import catalog
 
     model = saving.build_with_numpy_weights(entry_id)  # float32: the script's builds follow the global policy
-    return {"template": "parity", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "helpers": inspect.getsource(golden.draw_weight),
-            "weight_seed": golden.WEIGHT_SEED, "weight_names": [golden._short_name(w) for w in golden.canonical_variables(model)],
-            "stochastic_layers": list(golden.STOCHASTIC_LAYERS),
+    return {**_recipe("parity", entry_id, check, message, model), **_gate_weights(model),
             "inputs": encode(catalog.sample_input(entry_id, small=True, batch_size=4, seed=7)),
             "path": {"name": path.name, "device": path.device, "xla": path.xla, "policy": path.policy},
             "tolerances": {kind: tolerance(entry_id, path.name, path.dtype, kind)[:2]
@@ -231,22 +231,16 @@ def parity(entry_id: str, check: str, path, message: str = "") -> dict:
 
 def symbolic_shapes(entry_id: str, check: str, model, sample, message: str = "") -> dict:
     """A model's symbolic output shapes against a forward pass on the gate's sample (test_shapes)."""
-    from conformance import expect
-
     if not getattr(model, "inputs", None):
         raise ValueError("a layer entry has no graph to write as a model")
-    return {"template": "symbolic_shapes", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "inputs": encode(sample)}
+    return {**_recipe("symbolic_shapes", entry_id, check, message, model), "inputs": encode(sample)}
 
 
 def public_nodes(entry_id: str, check: str, model, shared, nodes: list[int], message: str = "") -> dict:
     """A shared layer's calls through the public API (``.input``, ``.output``, Keras 2's get_input_at and
     get_output_at) against the model's own inputs and outputs (test_nodes); ``nodes``: the layer's node
     index of each call in the model, as the gate found it."""
-    from conformance import expect
-
-    return {"template": "public_nodes", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "layer": shared.name, "inputs_of_calls": list(shared.inputs),
+    return {**_recipe("public_nodes", entry_id, check, message, model), "layer": shared.name, "inputs_of_calls": list(shared.inputs),
             "outputs_of_calls": None if shared.outputs is None else list(shared.outputs), "nodes": list(nodes)}
 
 
@@ -272,12 +266,9 @@ def amber_text(path, name: str) -> str | None:
 
 def summary_text(entry_id: str, check: str, model, expected: str, width: int, message: str = "") -> dict:
     """A model's summary() text at the gate's width against the stored baseline (test_summary_text)."""
-    from conformance import expect
-
     if expected is None:
         raise ValueError("no stored summary text to compare with")
-    return {"template": "summary_text", "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model), "expected": expected, "width": width}
+    return {**_recipe("summary_text", entry_id, check, message, model), "expected": expected, "width": width}
 
 
 def on_demand(kind: str, entry_id: str, fmt: str | None = None, writer: str | None = None) -> dict:

@@ -78,14 +78,9 @@ def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_propert
     forward = saving.unrecorded_forward_read(check, cell, saving.writer_keras(saving.GOLDEN_DIR / writer))
     if forward:
         pytest.skip(f"{forward}: {_observed(cell)[:300]}")
-    what = f"loads {writer}'s {fmt} and matches its outputs"
-    row = expectations.expected(check)
-    if row is not None and row.outcome != "ok":  # a row expects it to fail: `python -m conformance.repro` writes its script
-        expect.outcome(entry_id, check, what, _observed(cell), record_property)
-        return
     # A failure records its reproduction: the artifact embedded, loaded as the gate loads it, compared.
-    with repro.on_failure(record_property, lambda: repro.golden_load(entry_id, f"loads {writer}'s {fmt}", writer, fmt)):
-        expect.outcome(entry_id, check, what, _observed(cell), record_property)
+    _judge_load(entry_id, check, f"loads {writer}'s {fmt} and matches its outputs", cell, record_property,
+                lambda: repro.golden_load(entry_id, f"loads {writer}'s {fmt}", writer, fmt))
 
 
 @pytest.mark.shared_cache("written")
@@ -97,14 +92,20 @@ def test_what_this_version_wrote_reads_back(entry_id, fmt, written, record_prope
         pytest.skip(f"not written ({written(entry_id)[fmt]}); the write check judges that")
     cell = saving.read_artifact(ARTIFACTS, entry_id, fmt)
     record_property("readback", cell)
-    check = f"readback:{fmt}:{entry_id}"
-    row = expectations.expected(check)
-    if row is not None and row.outcome != "ok":  # a row expects it to fail: its script would prove the opposite
-        expect.outcome(entry_id, check, f"reads back its own {fmt} and matches its outputs", _observed(cell), record_property)
-        return
     # A failure records its reproduction: the model with the gate's weights, written, read back, compared.
-    with repro.on_failure(record_property, lambda: repro.read_back(entry_id, f"reads back its own {fmt}", fmt)):
-        expect.outcome(entry_id, check, f"reads back its own {fmt} and matches its outputs", _observed(cell), record_property)
+    _judge_load(entry_id, f"readback:{fmt}:{entry_id}", f"reads back its own {fmt} and matches its outputs", cell,
+                record_property, lambda: repro.read_back(entry_id, f"reads back its own {fmt}", fmt))
+
+
+def _judge_load(entry_id, check, what, cell, record_property, recipe):
+    """A load judged by its row; where the row (or no row) expects it to match, a failure records ``recipe``.
+    Where a row expects a failure the script would prove the opposite: `python -m conformance.repro` writes it."""
+    row = expectations.expected(check)
+    if row is not None and row.outcome != "ok":
+        expect.outcome(entry_id, check, what, _observed(cell), record_property)
+        return
+    with repro.on_failure(record_property, recipe):
+        expect.outcome(entry_id, check, what, _observed(cell), record_property)
 
 
 def _observed(cell: dict) -> str:

@@ -19,11 +19,18 @@ def test_the_example_teams_gate_passes_clean():
     assert {t["snippet"] for t in run.tests} >= {"team.churn_classifier", "team.residual_encoder"}
 
 
-def test_a_regression_in_the_teams_models_is_caught_and_named():
-    """Dense stops adding its bias: both team models hold a Dense; their golden runs must name them."""
-    run = run_gate("team-dense_bias_dropped", ["conformance/test_golden.py"], inject="dense_bias_dropped", cwd=TEAM)
-    assert run.returncode != 0, f"the team's gate passed under the injection\n{run.output[-1500:]}"
-    for entry_id in ("team.churn_classifier", "team.residual_encoder"):
-        assert run.names(entry_id, "golden"), (
-            f"the team's gate failed but did not name {entry_id}: "
+# (injection, the gate's checks it runs, the team's entries and the words their failures must carry):
+# Dense stops adding its bias (both models hold a Dense: their golden runs); the optimizer's updates are lost
+# (the recipe's convergence floors, set by the margin rule from the team's own measurements).
+CASES = [("dense_bias_dropped", "conformance/test_golden.py", ("team.churn_classifier", "team.residual_encoder"), "golden"),
+         ("optimizer_update_lost", "conformance/test_convergence.py", ("team.churn_classifier",), "convergence: loss drop")]
+
+
+@pytest.mark.parametrize("injection, checks, entry_ids, words", CASES, ids=[case[0] for case in CASES])
+def test_a_regression_in_the_teams_models_is_caught_and_named(injection, checks, entry_ids, words):
+    run = run_gate(f"team-{injection}", [checks], inject=injection, cwd=TEAM)
+    assert run.returncode != 0, f"the team's gate passed under {injection}\n{run.output[-1500:]}"
+    for entry_id in entry_ids:
+        assert run.names(entry_id, words), (
+            f"the team's gate failed but did not name {entry_id} ({words}): "
             + "; ".join(f"[{t['snippet']}] {t['message'][:160]}" for t in run.failures[:8]))
