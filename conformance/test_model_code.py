@@ -21,7 +21,17 @@ def rebuild(model):
     if model_code.uses_custom_layers(model):
         # defined under the gate's module name, so their configs name the same module
         namespace["__name__"] = model_code.CUSTOM_MODULE
-    exec(model_code.custom_layer_code(model), namespace)  # noqa: S102 - the text model_code wrote
+    # A script defines the custom layers in a fresh process; here the gate's own are registered under the
+    # same names, which Keras 2.12 refuses to register twice: set them aside while the script's register.
+    registered = compat.keras.utils.get_custom_objects()
+    before = dict(registered)
+    for name in [name for name in registered if name.startswith(f"{compat.SERIALIZATION_PACKAGE}>")]:
+        del registered[name]
+    try:
+        exec(model_code.custom_layer_code(model), namespace)  # noqa: S102 - the text model_code wrote
+    finally:
+        registered.clear()
+        registered.update(before)
     exec(model_code.source(model), namespace)  # noqa: S102
     return namespace["build_model"]()
 
