@@ -8,9 +8,15 @@ config (both generations' formats).  A nested model becomes a builder of its own
 (``keras.ops.not_equal`` behind a mask) and a Keras 2 TensorFlow op node become the call they record.
 Custom layers are referred to by class name: the script carries their source (``custom_layer_source``).
 What this cannot write raises ``Unwritable`` with the reason, and the failure gets no script.
+
+A model built inside ``constructor_arguments()`` can instead be written with the arguments its builder
+passed to each layer (``source(model, as_written=...)``): a regression that changes what a constructor
+stores or what ``get_config`` reports then stays in the Keras under test, where the config-derived
+code would copy the changed value into the script and fail on the good Keras too.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import keyword
 import re
@@ -31,11 +37,41 @@ class Unwritable(Exception):
     """The model holds something this module cannot write as code."""
 
 
-def source(model) -> str:
-    """``def build_model(): ...`` for ``model``, preceded by the builders of its nested models."""
-    writer = _Writer()
+def source(model, as_written: dict | None = None) -> str:
+    """``def build_model(): ...`` for ``model``, preceded by the builders of its nested models; with
+    ``as_written`` (from ``constructor_arguments``), each layer it recorded is constructed as its builder
+    wrote it, the others from their configs."""
+    writer = _Writer(as_written or {})
     writer.model(model, "build_model")
     return "\n\n\n".join(writer.functions)
+
+
+@contextlib.contextmanager
+def constructor_arguments():
+    """While open, record every Keras layer's constructor arguments as its caller passed them:
+    ``id(layer) -> (args, kwargs)``.  Layer.__new__ receives exactly those (before any __init__ fills
+    in defaults); Keras 3 defines it on Layer, Keras 2 inherits one (LayerVersionSelector's)."""
+    base = keras.layers.Layer
+    own = base.__dict__.get("__new__")
+    recorded: dict[int, tuple] = {}
+
+    def __new__(cls, *args, **kwargs):
+        if own is not None:
+            instance = own(cls, *args, **kwargs)
+        else:
+            following = super(base, cls).__new__
+            instance = following(cls) if following is object.__new__ else following(cls, *args, **kwargs)
+        recorded[id(instance)] = (args, dict(kwargs))
+        return instance
+
+    base.__new__ = staticmethod(__new__)
+    try:
+        yield recorded
+    finally:
+        if own is None:
+            del base.__new__
+        else:
+            base.__new__ = own
 
 
 def uses_custom_layers(model) -> bool:
@@ -171,9 +207,10 @@ def _class_expression(layer) -> str:
 
 
 class _Writer:
-    def __init__(self):
+    def __init__(self, as_written: dict):
         self.functions: list[str] = []
         self.builders: dict[int, str] = {}  # id(nested model) -> its builder's name
+        self.as_written = as_written  # id(layer) -> (args, kwargs) its builder passed
 
     def model(self, model, function: str) -> str:
         kind = type(model).__name__
@@ -201,6 +238,11 @@ class _Writer:
         return _name(layer.name)
 
     def arguments(self, layer, lines: list) -> list[str]:
+        if id(layer) in self.as_written:
+            try:
+                return self._as_written(layer, lines, *self.as_written[id(layer)])
+            except Unwritable:
+                pass  # an argument only its config can write (an array, a lambda): written from the config
         config = layer.get_config()
         written = []
         for argument, parameter in inspect.signature(type(layer).__init__).parameters.items():
@@ -224,6 +266,32 @@ class _Writer:
             written.append("trainable=False")
         written.append(f"name={layer.name!r}")
         return written
+
+    def _as_written(self, layer, lines: list, args: tuple, kwargs: dict) -> list[str]:
+        attempt: list[str] = []  # a wrapped layer's lines, kept only if this layer is writable too
+        written = [self._value("", value, attempt) for value in args]
+        written += [f"{key}={self._value(key, value, attempt)}" for key, value in kwargs.items() if key != "name"]
+        lines += attempt
+        return written + [f"name={layer.name!r}"]
+
+    def _value(self, argument: str, value, lines: list) -> str:
+        """Python text for an argument as the builder passed it."""
+        if isinstance(value, keras.layers.Layer):  # a wrapper's layer, itself written as its builder wrote it
+            return self.layer(value, lines)
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return repr(value)
+        if isinstance(value, (list, tuple)):
+            inner = ", ".join(self._value(argument, v, lines) for v in value)
+            if isinstance(value, list):
+                return f"[{inner}]"
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k!r}: {self._value(k, v, lines)}" for k, v in value.items()) + "}"
+        if inspect.isfunction(value) and getattr(keras.activations, value.__name__, None) is value:
+            return f"keras.activations.{value.__name__}"
+        if hasattr(value, "get_config") and _family_of(type(value).__name__, argument) is not None:
+            return object_code(value)  # an initializer, regularizer or constraint object
+        raise Unwritable(f"argument {argument!r} holds a {type(value).__name__}")
 
     def _sequential(self, model) -> list[str]:
         lines = []

@@ -54,19 +54,20 @@ def decode(encoded: dict):
     return values if encoded["structure"] == "list" else values[0]
 
 
-def _model_code(model) -> dict:
+def _model_code(model, as_written=None) -> dict:
     from conformance import model_code
 
-    return {"model": model_code.source(model),
+    return {"model": model_code.source(model, as_written),
             "custom_layers": model_code.custom_layer_code(model)}
 
 
-def _recipe(template: str, entry_id: str, check: str, message: str, model) -> dict:
-    """What every recipe starts with: its template, the check and versions it reproduces, the model as code."""
+def _recipe(template: str, entry_id: str, check: str, message: str, model, as_written=None) -> dict:
+    """What every recipe starts with: its template, the check and versions it reproduces, the model as code
+    (with ``as_written``: each layer constructed as the builder wrote it, model_code.constructor_arguments)."""
     from conformance import expect
 
     return {"template": template, "entry": entry_id, "check": check, "versions": expect.version_label(),
-            "message": message, **_model_code(model)}
+            "message": message, **_model_code(model, as_written)}
 
 
 def _gate_weights(model, helpers=()) -> dict:
@@ -245,8 +246,9 @@ def public_nodes(entry_id: str, check: str, model, shared, nodes: list[int], mes
 
 
 def amber_text(path, name: str) -> str | None:
-    """A text snapshot as syrupy's amber file stores it (``# name: <name>``, the text between lines of three
-    quotes, each line indented by two spaces); None where the file holds no such snapshot."""
+    """A text snapshot as syrupy's amber file stores it (``# name: <name>``, then the text between lines of
+    three quotes, each line indented by two spaces, or one line's repr); None where the file holds no such
+    snapshot."""
     import pathlib
 
     path = pathlib.Path(path)
@@ -258,6 +260,10 @@ def amber_text(path, name: str) -> str | None:
     except ValueError:
         return None
     block = lines[start:lines.index("# ---", start)]
+    if len(block) == 1 and block[0].strip()[:1] in ("'", '"'):  # a one-line text: the string's repr
+        import ast
+
+        return ast.literal_eval(block[0].strip())
     quotes = "'" * 3
     if len(block) < 2 or block[0].strip() != quotes or block[-1].strip() != quotes:
         return None  # not a multi-line text snapshot
@@ -269,6 +275,27 @@ def summary_text(entry_id: str, check: str, model, expected: str, width: int, me
     if expected is None:
         raise ValueError("no stored summary text to compare with")
     return {**_recipe("summary_text", entry_id, check, message, model), "expected": expected, "width": width}
+
+
+def layer_configs(entry_id: str, check: str, expected: str, message: str = "") -> dict:
+    """A model's layer configs, normalized as the gate normalizes them, against the stored baseline
+    (test_configs).  The model is written with the arguments its builder passed, not from its configs:
+    a config that a regression changed would otherwise be copied into the script."""
+    from conformance import configs, model_code
+    from layers import catalog, compat
+
+    if expected is None:
+        raise ValueError("no stored config text to compare with")
+    with model_code.constructor_arguments() as as_written:
+        model = catalog.build(entry_id, small=True)
+    if not getattr(model, "inputs", None):
+        raise ValueError("a layer entry has no graph to write as a model")
+    # configs.layer_lines reads two names of compat: the script gives it a namespace of just those
+    helpers = [f"DROPPED = {configs.DROPPED!r}", inspect.getsource(compat.all_layers),
+               "compat = types.SimpleNamespace(keras=keras, all_layers=all_layers)",
+               *(inspect.getsource(f) for f in (configs.normalize, configs._line, configs.layer_lines))]
+    return {**_recipe("layer_configs", entry_id, check, message, model, as_written),
+            "helpers": "import types\n\n" + "\n\n".join(helpers), "expected": expected}
 
 
 def on_demand(kind: str, entry_id: str, fmt: str | None = None, writer: str | None = None) -> dict:

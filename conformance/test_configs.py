@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import baselines, configs, expect
+from conformance import baselines, configs, expect, repro
 from conformance.expectations import outcome_of
 from layers import catalog, compat
 
@@ -24,11 +24,26 @@ class PerGenerationConfigs(AmberSnapshotExtension):
     snapshot_dirname = baselines.snapshot_dirname(f"configs-{compat.CONFIG_LAYOUT}")
 
 
+STORED = baselines.SNAPSHOTS / f"configs-{compat.CONFIG_LAYOUT}" / "test_configs.ambr"
+LAYER_CHECK = "test_every_layer_config_matches_this_generation"
+
+
 @pytest.mark.parametrize("entry", catalog.buildable(), ids=lambda e: e.id)
-def test_every_layer_config_matches_this_generation(entry, built, snapshot):
+def test_every_layer_config_matches_this_generation(entry, built, snapshot, record_property):
     text = "\n".join(configs.layer_lines(built(entry.id, small=True)))
-    assert text == snapshot.use_extension(PerGenerationConfigs), expect.message(
-        entry.id, f"layer configs ({compat.CONFIG_LAYOUT})", "a layer's config differs from this generation's baseline")
+    check, message = f"layer configs ({compat.CONFIG_LAYOUT})", "a layer's config differs from this generation's baseline"
+    # A failure records its reproduction: the model as its builder wrote it, and the stored configs.
+    with repro.on_failure(record_property, lambda: repro.layer_configs(
+            entry.id, check, repro.amber_text(STORED, f"{LAYER_CHECK}[{entry.id}]"), message)):
+        assert text == snapshot.use_extension(PerGenerationConfigs), expect.message(entry.id, check, message)
+
+
+def test_the_stored_configs_read_back_as_the_layer_lines(built):
+    """What a reproduction script embeds as the baseline is the text the config check compares with."""
+    for entry in (catalog.buildable()[0], catalog.entries("model")[0]):  # a one-line text and a model's lines
+        expect.equal(entry.id, "layer configs read back from their snapshot",
+                     "\n".join(configs.layer_lines(built(entry.id, small=True))),
+                     repro.amber_text(STORED, f"{LAYER_CHECK}[{entry.id}]"))
 
 
 @pytest.mark.parametrize("entry", catalog.with_recipe(), ids=lambda e: e.id)

@@ -179,6 +179,24 @@ for index, (inferred, computed) in enumerate(zip(symbolic, eager)):
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
+# A text against the baseline the gate stored: a diff printed, the assertion that fails.
+_AGAINST_THE_BASELINE = '''\
+difference = "\\n".join(difflib.unified_diff(EXPECTED.splitlines(), text.splitlines(), "baseline", "this Keras",
+                                            lineterm=""))
+print(difference or text)
+assert text == EXPECTED, f"{what} differs from the gate's baseline on Keras {{keras.__version__}}"
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
+# A model's layer configs, normalized as the gate does (conformance/configs.py), against the stored baseline.
+_LAYER_CONFIGS = '''\
+import difflib
+
+EXPECTED = {expected!r}
+
+text = "\\n".join(layer_lines(build_model()))
+''' + _AGAINST_THE_BASELINE.replace("{what}", "a layer's config")
+
 # A model's summary() text at the gate's fixed width against the stored baseline (conformance/test_summary_text.py).
 _SUMMARY_TEXT = '''\
 import difflib
@@ -190,12 +208,7 @@ os.environ["COLUMNS"] = str(WIDTH)  # Keras 3 sizes its table to the terminal wh
 lines = []
 build_model().summary(line_length=WIDTH, print_fn=lambda line, *args, **kwargs: lines.append(line))
 text = "\\n".join(lines)
-difference = "\\n".join(difflib.unified_diff(EXPECTED.splitlines(), text.splitlines(), "baseline", "this Keras",
-                                            lineterm=""))
-print(difference or text)
-assert text == EXPECTED, f"summary() differs from the gate's baseline on Keras {{keras.__version__}}"
-print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
-'''
+''' + _AGAINST_THE_BASELINE.replace("{what}", "summary()")
 
 # A recipe's seeded training run against its convergence floors (conformance/test_convergence.py).
 _CONVERGENCE = '''\
@@ -427,7 +440,7 @@ print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
               "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE,
               "determinism": _DETERMINISM, "read_back": _READ_BACK, "golden_load": _GOLDEN_LOAD,
-              "parity": _PARITY}
+              "parity": _PARITY, "layer_configs": _LAYER_CONFIGS}
 
 
 def render(recipe: dict) -> str:

@@ -19,9 +19,11 @@ pytestmark = pytest.mark.selftest
 # (injection, check, model): a golden run's forward output of a functional model, a gradient (the
 # script's training steps), a custom layer (the script carries the gate's layers/custom.py), a
 # golden fit (the recipe's compile and the rows it was fed), a model's symbolic shapes against its
-# forward pass, its summary() text against the stored baseline, and a shared layer's public node API.  Injections that change what a constructor
-# stores are not used: the script is written from the failing version's objects, so it would carry the
-# changed value (README "Reproduction scripts").
+# forward pass, its summary() text against the stored baseline, a shared layer's public node API, and layer
+# configs: there the script is written from the arguments the builder passed (model_code.constructor_arguments),
+# so a regression in what a layer stores (a default swapped at build) or reports (a field its get_config
+# drops) stays in the Keras under test.  Elsewhere the script is written from the failing version's
+# configs, so injections that change what a constructor stores are not used there (README "Reproduction scripts").
 CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_doubled", "trajectory", "seq.mlp_binary"),
          ("attention_scale_removed", "trajectory", "attn.self_attention_seq"), ("gradients_scaled", "fit", "seq.mlp_softmax"),
          ("time_distributed_inferred_step_short", "shapes", "func.time_distributed_dense"),
@@ -31,7 +33,10 @@ CASES = [("dense_bias_dropped", "trajectory", "func.multi_io"), ("relu_gradient_
          ("initializers_ignore_the_seed", "determinism", "seq.mlp_softmax"),
          ("dense_bias_not_restored", "read back", "seq.mlp_binary-keras"),
          ("dense_bias_not_restored", "golden load", "seq.mlp_binary-{writer}-keras"),
-         ("dense_bias_dropped_in_float16", "parity", "seq.add-cpu_mixed_float16")]
+         ("dense_bias_dropped_in_float16", "parity", "seq.add-cpu_mixed_float16"),
+         ("dense_default_initializer", "configs", "seq.mlp_binary"),
+         ("embedding_config_drops_mask_zero", "configs", "attn.prob_attention_model"),
+         ("pooling_padding_same", "configs", "attn.se_cnn")]
 CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[{}]",
           "fit": "conformance/test_golden.py::test_fit_matches_this_generations_baseline[{}]",
           "shapes": "conformance/test_shapes.py::test_symbolic_shapes_match_a_forward_pass[{}]",
@@ -41,7 +46,8 @@ CHECKS = {"trajectory": "conformance/test_golden.py::test_trajectory_matches_thi
           "determinism": "conformance/test_determinism.py::test_one_epoch_repeats_the_seeded_run_bit_for_bit[{}]",
           "read back": "conformance/test_saving.py::test_what_this_version_wrote_reads_back[{}]",
           "golden load": "conformance/test_saving.py::test_golden_artifact_loads_and_matches[{}]",
-          "parity": "conformance/test_parity.py::test_path_matches_the_cpu_reference[{}]"}
+          "parity": "conformance/test_parity.py::test_path_matches_the_cpu_reference[{}]",
+          "configs": "conformance/test_configs.py::test_every_layer_config_matches_this_generation[{}]"}
 
 
 def _golden_writer() -> str:
