@@ -13,7 +13,8 @@ from layers import catalog, compat
 pytestmark = pytest.mark.summary
 
 
-def rebuild(model):
+def rebuild(model, code: str | None = None):
+    """The model ``code`` builds (by default the code model_code writes from its config)."""
     import numpy as np
     import tensorflow as tf
 
@@ -32,7 +33,7 @@ def rebuild(model):
     finally:
         registered.clear()
         registered.update(before)
-    exec(model_code.source(model), namespace)  # noqa: S102
+    exec(model_code.source(model) if code is None else code, namespace)  # noqa: S102
     return namespace["build_model"]()
 
 

@@ -88,3 +88,18 @@ def test_the_reproduction_fails_where_the_check_fails_and_passes_where_it_passes
     broken = _script(script, inject=injection)
     assert broken.returncode != 0 and "AssertionError" in broken.stderr, (
         f"the script passes with {injection} applied:\n{broken.stdout[-1500:]}{broken.stderr[-1500:]}")
+
+
+def test_every_model_written_as_its_builder_wrote_it_has_its_layer_configs():
+    """The config scripts' model code (model_code.source with as_written) rebuilds every model entry's exact
+    layer lines on the Keras that runs it: a script that failed on the good Keras would be a false report."""
+    from conformance import configs, model_code
+    from conformance.test_model_code import rebuild
+    from layers import catalog
+
+    for entry in catalog.entries("model"):
+        with model_code.constructor_arguments() as as_written:
+            model = catalog.build(entry.id, small=True)
+        code = model_code.source(model, as_written)
+        assert configs.layer_lines(rebuild(model, code)) == configs.layer_lines(model), (
+            f"[{entry.id}] the model written as its builder wrote it has other layer configs:\n{code}")
