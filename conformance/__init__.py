@@ -1,7 +1,7 @@
 """The gate's checks.
 
-Set before TensorFlow is imported (by ``python -m conformance.gate`` or by pytest loading
-conformance/conftest.py); a value set by the caller wins:
+Set before TensorFlow is imported (by ``python -m keras_upgrade_gate.conformance.gate`` or by pytest loading
+conformance/session.py); a value set by the caller wins:
 - readable logs;
 - one intra-op thread per process: float reductions then sum in the same order on every machine,
   however many xdist workers or tox environments share the cores, so recorded values do not depend

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 
-from layers import catalog, compat
+from keras_upgrade_gate.layers import catalog, compat
 
 OTHER_OPTIMIZER = {"adam": "rmsprop", "rmsprop": "adam", "sgd": "adam"}
 OTHER_LOSS = "mean_squared_error"

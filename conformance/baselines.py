@@ -19,7 +19,7 @@ import pathlib
 
 import pytest
 
-from layers import sources
+from keras_upgrade_gate.layers import sources
 
 PROJECT = pathlib.Path(__file__).resolve().parents[1]
 PROJECT_MEASUREMENTS = PROJECT / "fixtures" / "measurements"  # about Keras: the same for every catalogue
@@ -36,6 +36,32 @@ SAVED = _folder(PROJECT / "fixtures" / "saved", "saved")
 MEASUREMENTS = _folder(PROJECT_MEASUREMENTS, "measurements")
 # A team's rows beside its baselines; the seeds' rows are conformance/expectations.py itself.
 TEAM_ROWS = None if sources.configured().baselines is None else sources.configured().baselines / "expected.toml"
+
+
+# The layout of a team's baselines folder, stamped in it by `keras-gate baselines`: a folder another layout
+# wrote is refused with what to do, instead of failing check by check.  A folder without a stamp is layout 1.
+LAYOUT = 1
+LAYOUT_FILE = "LAYOUT"
+
+
+def refuse_another_layout() -> None:
+    """Stop with a clear error when the team's folder was written by a gate with another layout."""
+    root = sources.configured().baselines
+    stamp = root / LAYOUT_FILE if root else None
+    if stamp is None or not stamp.exists():
+        return
+    text = stamp.read_text().strip()
+    if text != str(LAYOUT):
+        raise SystemExit(f"{shown(root)} holds baselines of layout {text!r}; this gate reads layout {LAYOUT}. "
+                         "Install the gate that wrote them, or rewrite them with `keras-gate baselines --force` "
+                         "in each environment you gate")
+
+
+def stamp_the_layout() -> None:
+    root = sources.configured().baselines
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / LAYOUT_FILE).write_text(f"{LAYOUT}\n")
 
 
 def snapshot_dirname(layout: str = "") -> str:

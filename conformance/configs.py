@@ -9,7 +9,7 @@ significant digits (a float32 hyperparameter read back as float64 is the same se
 """
 from __future__ import annotations
 
-from layers import compat
+from keras_upgrade_gate.layers import compat
 
 DROPPED = {"name", "module", "registered_name", "build_config", "compile_config"}
 

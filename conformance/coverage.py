@@ -12,8 +12,8 @@ import dataclasses
 import functools
 import json
 
-from conformance import baselines
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import baselines
+from keras_upgrade_gate.layers import catalog, compat
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Built:
 # The traits of every model as measured where each generation's models all build (tf215, tf221): a model
 # that does not build here (Keras 3.0-3.3 cannot build TimeDistributed over a model) keeps its recorded
 # traits, so the rows and subsets derived from traits are the same on every version of a generation.
-# Rewrite: `python -m conformance.coverage --write-traits` in tf215 and tf221 (test_traits checks it).
+# Rewrite: `python -m keras_upgrade_gate.conformance.coverage --write-traits` in tf215 and tf221 (test_traits checks it).
 TRAITS = baselines.MEASUREMENTS / "traits.json"
 
 

@@ -8,8 +8,8 @@ A run's numbers depend on the CPU in three places, each with its own switch read
 
 Each emulation sets these before TensorFlow starts, in a child process:
 
-    python -m conformance.cpus measure          # golden errors per emulation -> fixtures/measurements/
-    python -m conformance.cpus run [PYTEST...]  # the gate's default tier under every emulation
+    python -m keras_upgrade_gate.conformance.cpus measure          # golden errors per emulation -> fixtures/measurements/
+    python -m keras_upgrade_gate.conformance.cpus run [PYTEST...]  # the gate's default tier under every emulation
 
 (``tox -e cpus`` runs the second on the default TensorFlow.)
 """
@@ -129,7 +129,7 @@ def measure(env_name: str, modules: list[str]) -> pathlib.Path:
             errors = json.loads(done.stdout.strip().splitlines()[-1])
             for entry_id, quantities in errors.items():
                 found[name]["errors"].setdefault(entry_id, {}).update(quantities)
-    from layers import compat
+    from keras_upgrade_gate.layers import compat
 
     path = MEASUREMENTS / f"golden-{env_name}.json"
     path.write_text(json.dumps({
@@ -149,7 +149,7 @@ def run_gate(env_name: str, pytest_args: list[str], everything: bool = False, on
         left_out, why = not_emulated(name)
         if left_out:
             print(f"cpus: not emulated here ({' '.join(left_out)}): {why}", flush=True)
-        code = subprocess.call([sys.executable, "-m", "conformance.gate", "--env", f"{env_name}-cpu-{name}",
+        code = subprocess.call([sys.executable, "-m", "keras_upgrade_gate.conformance.gate", "--env", f"{env_name}-cpu-{name}",
                                 *left_out, *pytest_args], env=_child_env(emulation), cwd=ROOT)
         if code:
             failed.append(name)
@@ -170,7 +170,7 @@ def main(argv=None) -> int:
         print(json.dumps(emulations(everything=True), indent=1))
         return 0
     if args.command == "measure":
-        print(f"wrote {measure(args.env, ['conformance.golden', 'conformance.golden_fit'])}")
+        print(f"wrote {measure(args.env, ['keras_upgrade_gate.conformance.golden', 'keras_upgrade_gate.conformance.golden_fit'])}")
         return 0
     return run_gate(args.env, rest, everything=args.all, only=args.only)
 

@@ -1,6 +1,6 @@
 """The errors the expected-error rows were measured to match: the evidence that each pattern is specific.
 
-    python -m conformance.error_outcomes reports/tf212 reports/tf213 reports/tf215 reports/tf221 ...
+    python -m keras_upgrade_gate.conformance.error_outcomes reports/tf212 reports/tf213 reports/tf215 reports/tf221 ...
 
 reads the judged outcomes that conformance/expect.py records in each environment's results.json
 (run the default tier there first) and writes fixtures/measurements/error-outcomes.json:
@@ -18,8 +18,8 @@ import json
 import pathlib
 import sys
 
-from conformance import baselines, expectations
-from reporting.compare import JUDGED_KEY
+from keras_upgrade_gate.conformance import baselines, expectations
+from keras_upgrade_gate.reporting.compare import JUDGED_KEY
 
 FIXTURE = baselines.PROJECT_MEASUREMENTS / "error-outcomes.json"  # evidence for the project's rows
 # The first lines Keras wraps causes in: a pattern that matches one of these matches any failure.
@@ -52,7 +52,7 @@ def collect(report_dirs: list[pathlib.Path]) -> dict:
 def load() -> dict:
     if not FIXTURE.exists():
         raise FileNotFoundError(f"{FIXTURE} is missing: run the default tier and then "
-                                "`python -m conformance.error_outcomes reports/<env> ...`")
+                                "`python -m keras_upgrade_gate.conformance.error_outcomes reports/<env> ...`")
     return json.loads(FIXTURE.read_text())
 
 

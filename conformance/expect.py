@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers import compat
-from reporting.compare import JUDGED_KEY  # the recorded value: the row's check, what was observed, the verdict
+from keras_upgrade_gate.layers import compat
+from keras_upgrade_gate.reporting.compare import JUDGED_KEY  # the recorded value: the row's check, what was observed, the verdict
 
 
 def version_label() -> str:
@@ -43,7 +43,7 @@ def close(entry_id: str, check: str, expected, got, atol: float, rtol: float = 0
 
 def _rows_file() -> str:
     """Where a new expected-difference row goes: the project's table, or a team's own expected.toml."""
-    from conformance import baselines
+    from keras_upgrade_gate.conformance import baselines
 
     return baselines.shown(baselines.TEAM_ROWS) if baselines.TEAM_ROWS else "conformance/expectations.py"
 
@@ -52,7 +52,7 @@ def outcome(entry_id: str, check_id: str, what: str, observed: str, record=None,
     """Judge an observed outcome against the row of conformance/expectations.py for ``check_id``
     (no row: the code must run) and return the verdict.  A different outcome fails, naming the row;
     a reworded error passes, and the recorded verdict makes the report and the upgrade diff show it."""
-    from conformance import expectations
+    from keras_upgrade_gate.conformance import expectations
 
     row = expectations.expected(check_id)
     verdict = expectations.judge(row, observed)

@@ -24,8 +24,8 @@ import re
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from conformance import coverage
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import coverage
+from keras_upgrade_gate.layers import catalog, compat
 
 KERAS2 = "<3"
 KERAS212 = "<2.13"  # Keras 2.12: lr=/decay= still reach the legacy optimizer; the first .keras format
@@ -377,7 +377,7 @@ def _written(writer: str, fmt: str) -> frozenset[str]:
     not write leaves readers nothing to load (Keras 3.0's HDF5 writer fails on three of them)."""
     import json
 
-    from conformance import baselines
+    from keras_upgrade_gate.conformance import baselines
 
     folder = baselines.SAVED / writer
     return frozenset(path.parent.name for path in folder.glob("*/written.json")
@@ -585,7 +585,7 @@ def team_rows(path) -> tuple[Expected, ...]:
 
     if path is None or not path.exists():
         return ()
-    from conformance import baselines
+    from keras_upgrade_gate.conformance import baselines
 
     shown = baselines.shown(path)
     try:
@@ -609,7 +609,7 @@ def team_rows(path) -> tuple[Expected, ...]:
 
 
 def _team_table() -> tuple[Expected, ...]:
-    from conformance import baselines
+    from keras_upgrade_gate.conformance import baselines
 
     return team_rows(baselines.TEAM_ROWS)
 

@@ -1,4 +1,4 @@
-"""Run the gate in one environment and write its reports: ``python -m conformance.gate``.
+"""Run the gate in one environment and write its reports: ``python -m keras_upgrade_gate.conformance.gate``.
 
 Wraps pytest so every environment writes ``reports/<env>/report.html`` the same
 way (report.html, junit.xml, results.json), and so a selection that matches no check (pytest's exit code 5, e.g.
@@ -51,12 +51,13 @@ def supervise(argv: list, command: list | None = None) -> int:
     import subprocess
     import time
 
-    from reporting import results
+    from keras_upgrade_gate.reporting import results
 
     args, _ = _parser().parse_known_args(argv)
     target = os.path.join("reports", args.env, "results.json")
     started = time.time()
-    child = subprocess.Popen(command or [sys.executable, "-m", "conformance.gate", *argv], env=dict(os.environ, **{SUPERVISED: "1"}),
+    child = subprocess.Popen(command or [sys.executable, "-m", "keras_upgrade_gate.conformance.gate", *argv],
+                             env=dict(os.environ, **{SUPERVISED: "1"}, **writes_nothing_into_the_package()),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     tail: collections.deque = collections.deque(maxlen=OUTPUT_KEPT)
     for line in child.stdout:
@@ -78,6 +79,14 @@ def supervise(argv: list, command: list | None = None) -> int:
     return code if code > 0 else 1
 
 
+def writes_nothing_into_the_package() -> dict:
+    """Run from an installed package, no process writes bytecode beside it (pytest's rewritten check files
+    would land in site-packages): the installed tree stays as pip left it."""
+    import keras_upgrade_gate
+
+    return {} if keras_upgrade_gate._in_the_checkout() else {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def run(argv=None) -> int:
     """The gate in this process: pytest with the reports' plugins and the worker settings."""
     args, pytest_args = _parser().parse_known_args(argv)
@@ -87,7 +96,7 @@ def run(argv=None) -> int:
 
     # TensorFlow's and Keras's import is the floor of every run: timed here, reported by the plugin.
     start = time.perf_counter()
-    import layers.compat  # noqa: F401
+    import keras_upgrade_gate.layers.compat  # noqa: F401
 
     os.environ["GATE_IMPORT_SECONDS"] = f"{time.perf_counter() - start:.1f}"
 
@@ -97,17 +106,18 @@ def run(argv=None) -> int:
     # Test files or node ids given on the command line replace the whole suite.
     pytest_args = gate_files_by_path(pytest_args)
     named_paths = [a for a in pytest_args if not a.startswith("-") and os.path.exists(a.split("::")[0])]
-    pytest_args = keep_default_exclusions(pytest_args)
     workers = worker_args(pytest_args)
     share_cores(workers)
     code = pytest.main([
-        *([] if named_paths else [str(PROJECT / "conformance")]),
-        *outside_the_project(),
+        # The checks by their package, wherever it is installed: pytest then keeps the rootdir, configuration
+        # and conftest of the folder the gate runs in (a team's own), and its cache lands there.
+        *([] if named_paths else ["--pyargs", CHECKS_PACKAGE]),
+        *gate_options(pytest_args),
         f"--html={os.path.join(report_dir, 'report.html')}", "--self-contained-html",
         f"--junitxml={os.path.join(report_dir, 'junit.xml')}",
-        "-p", "reporting.plugin", f"--results-json={os.path.join(report_dir, 'results.json')}",
+        f"--results-json={os.path.join(report_dir, 'results.json')}",
         *workers,
-        *pytest_args,
+        *keep_default_exclusions(pytest_args),
     ])
     if code == NO_TESTS_COLLECTED:
         print(f"gate[{args.env}]: the selection {pytest_args} matched no check; nothing to gate")
@@ -115,9 +125,34 @@ def run(argv=None) -> int:
     return int(code)
 
 
+CHECKS_PACKAGE = "keras_upgrade_gate.conformance"
+PLUGINS = ("keras_upgrade_gate.plugin", "keras_upgrade_gate.conformance.session", "keras_upgrade_gate.reporting.plugin")
+
+
+def gate_options(pytest_args: list) -> list:
+    """What every gate run sets, as options rather than a configuration file, so the team's own file stays in
+    force: the gate's plugins, the default selection, the snapshot and time-limit settings, the JUnit layout."""
+    options = [opt for name in PLUGINS for opt in ("-p", name)]
+    options += ["-ra", "--snapshot-warn-unused", "--snapshot-no-cleanup", "-o", "junit_family=xunit1",
+                # pytest marks the plugin's distribution for assertion rewriting after the command imported it.
+                "-W", "ignore:Module already imported so cannot be rewritten; keras_upgrade_gate"]
+    # Snapshots of the other Keras generation are unused in a run, never stale: neither an error nor deleted.
+    if not any(a == "-m" or (a.startswith("-m") and len(a) > 2) for a in pytest_args):
+        options += ["-m", " and ".join(f"not {marker}" for marker in EXCLUDED_MARKERS)]
+    # A check that hangs fails alone and the run still writes its report (Keras 3.8 loops forever loading a
+    # shared nested model's HDF5).  The slowest default-tier check takes about 50 s on 2 cores; the slow
+    # tier's seed-size trainings (up to 560 s measured) set their own limit.
+    if not any(a.startswith("--timeout") for a in pytest_args):
+        options.append(f"--timeout={CHECK_TIMEOUT_SECONDS}")
+    return options
+
+
+CHECK_TIMEOUT_SECONDS = 300
+
+
 def gate_files_by_path(pytest_args: list) -> list:
-    """A check file named from a team's checkout (``conformance/test_golden.py``, a node id in it) is the
-    gate's own: named by its path in the project, as it would be from the project's root."""
+    """A check file named as in the gate's repository (``conformance/test_golden.py``, a node id in it) is the
+    gate's own, wherever the gate is installed: named from a team's checkout it resolves to the package's."""
     def resolved(arg: str) -> str:
         path = arg.split("::")[0]
         looks_like_a_path = path.endswith(".py") or "/" in path
@@ -127,15 +162,7 @@ def gate_files_by_path(pytest_args: list) -> list:
     return [resolved(arg) for arg in pytest_args]
 
 
-def outside_the_project() -> list:
-    """Run from a team's checkout (its models under the gate: layers/sources.py), pytest still takes the
-    gate's configuration and node ids from the project; reports and artifacts go under the team's folder."""
-    if pathlib.Path.cwd().resolve() == PROJECT:
-        return []
-    return ["-c", str(PROJECT / "pyproject.toml"), "--rootdir", str(PROJECT)]
-
-
-# What pyproject.toml's addopts leaves out of every run: a user's own ``-m`` replaces addopts' ``-m``,
+# What every run leaves out unless asked for: a user's own ``-m`` would replace the default one,
 # so without this ``-m convergence`` would also start the fifteen seed-size trainings (minutes each).
 EXCLUDED_MARKERS = ("slow", "selftest")
 
@@ -169,7 +196,7 @@ def worker_args(pytest_args: list) -> list:
     workers = int(os.environ.get("GATE_WORKERS") or os.cpu_count() or 1)
     if workers <= 1:
         return ["-n", "0"]
-    # loadgroup: checks that share a cached run stay in one worker (conformance/conftest.py).
+    # loadgroup: checks that share a cached run stay in one worker (conformance/session.py).
     return ["-n", str(workers), "--dist", "loadgroup"]
 
 

@@ -25,8 +25,8 @@ between generations is then a fact about two committed files, never a row that a
 difference at run time. test_golden checks the two baselines agree.
 
 Regenerate (only when a change is understood), from the baseline environments:
-    .tox/tf215/bin/python -m conformance.golden --write      # Keras 2
-    .tox/tf221/bin/python -m conformance.golden --write      # Keras 3
+    .tox/tf215/bin/python -m keras_upgrade_gate.conformance.golden --write      # Keras 2
+    .tox/tf221/bin/python -m keras_upgrade_gate.conformance.golden --write      # Keras 3
 """
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ import sys
 
 import numpy as np
 
-from conformance import baselines
-from layers import catalog, compat
-from layers.building import as_list
+from keras_upgrade_gate.conformance import baselines
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.building import as_list
 
 GOLDEN_DIR = baselines.GOLDEN
 STEPS = 3
@@ -315,7 +315,7 @@ def baseline_command(argv, what: str, ids: list[str], run, path_for, load, error
             print(f"wrote {baselines.shown(path)}")
         (generation_dir() / "SOURCE.txt").write_text(
             f"written by TensorFlow {compat.TF_VERSION}, Keras {compat.KERAS_VERSION} with "
-            "`python -m conformance.golden --write` and `python -m conformance.golden_fit --write`\n")
+            "`python -m keras_upgrade_gate.conformance.golden --write` and `python -m keras_upgrade_gate.conformance.golden_fit --write`\n")
     if args.errors:
         missing = [entry_id for entry_id in chosen if load(entry_id) is None]
         if missing:

@@ -14,8 +14,8 @@ over a seed's whole run), the history (every loss and metric, training and valid
 before and after, all but the biases that feed a BatchNormalization, which compute nothing in
 training mode and carry only rounding noise (golden.function_free_weights).  One baseline per Keras generation, as for the trajectories:
 
-    .tox/tf215/bin/python -m conformance.golden_fit --write     # fixtures/golden/keras2/fit/
-    .tox/tf221/bin/python -m conformance.golden_fit --write     # fixtures/golden/keras3/fit/
+    .tox/tf215/bin/python -m keras_upgrade_gate.conformance.golden_fit --write     # fixtures/golden/keras2/fit/
+    .tox/tf221/bin/python -m keras_upgrade_gate.conformance.golden_fit --write     # fixtures/golden/keras3/fit/
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ import sys
 
 import numpy as np
 
-from conformance import golden
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import golden
+from keras_upgrade_gate.layers import catalog, compat
 
 FIT_STEPS = 4
 ORDER_SEED = 5

@@ -5,7 +5,7 @@ Every golden quantity is judged by its error divided by its scale (conformance/g
 first loss, trained weights against what training moved them (never against their own magnitude),
 a fit's history against each value (at least 1).
 
-Measured: ``python -m conformance.cpus measure`` on each baseline environment (tf215 for Keras 2,
+Measured: ``python -m keras_upgrade_gate.conformance.cpus measure`` on each baseline environment (tf215 for Keras 2,
 tf221 for Keras 3) and on the oldest TensorFlow of each generation (tf212, tf216) writes fixtures/measurements/golden-<env>.json: the largest normalized error per
 entry and quantity under each emulated CPU.  The gate promises one verdict on x86-64 CPUs with AVX2
 or better, so the rule reads the emulations marked ``promised`` (AVX-512 native, AVX2, AVX2 without
@@ -13,7 +13,7 @@ oneDNN's rewrites); the older CPUs measured there say why they are not promised.
 Observed elsewhere: fixtures/measurements/golden-observed.json (checked by test_golden).
 
 The rule: per Keras generation (each has its own baselines, measured in its own environment), MARGIN
-times the worst measured normalized error, rounded up to one significant digit, never below FLOOR.  ``python -m conformance.golden_tolerances`` prints what the rule gives; a test
+times the worst measured normalized error, rounded up to one significant digit, never below FLOOR.  ``python -m keras_upgrade_gate.conformance.golden_tolerances`` prints what the rule gives; a test
 checks TOLERANCES against it.
 """
 from __future__ import annotations
@@ -106,7 +106,7 @@ def table_source(paths=None) -> str:
 
 
 def for_this_generation() -> dict[str, float]:
-    from layers import compat
+    from keras_upgrade_gate.layers import compat
 
     return TOLERANCES[compat.GENERATION]
 

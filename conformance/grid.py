@@ -1,6 +1,6 @@
 """The live grid: this environment loads the artifacts every other environment wrote.
 
-    python -m conformance.grid --reports reports        # run with the reader environment's Python
+    python -m keras_upgrade_gate.conformance.grid --reports reports        # run with the reader environment's Python
 
 Reads reports/<writer>/artifacts/ for every writer (the gate's saving checks leave them there) and
 writes reports/<reader>/grid.json: per writer and format one cell, the worst over the grid models
@@ -21,7 +21,7 @@ import warnings
 def grid_models() -> list[str]:
     """The golden models (whose cross-version behaviour the expectation rows record) that together
     hold every layer type of the catalogue's models: conformance/coverage.py's cover (10 models)."""
-    from conformance import coverage, saving
+    from keras_upgrade_gate.conformance import coverage, saving
 
     return coverage.cover(candidates=saving.golden_models())
 
@@ -35,8 +35,8 @@ def _judged(result: dict, baseline: str, fmt: str, entry_id: str, writer_keras: 
     artifacts of the writer's generation (load:<tf215|tf216-keras30>:<format>:<id>) is an expected difference;
     any other failure to read what a newer Keras wrote is forward compatibility, which Keras does not
     promise: reported as such, never as a regression."""
-    from conformance.expectations import AS_EXPECTED, REWORDED, expected, judge
-    from layers import compat
+    from keras_upgrade_gate.conformance.expectations import AS_EXPECTED, REWORDED, expected, judge
+    from keras_upgrade_gate.layers import compat
 
     if result["state"] not in ("fails", "differs"):
         return result
@@ -54,7 +54,7 @@ def _judged(result: dict, baseline: str, fmt: str, entry_id: str, writer_keras: 
 
 
 def cell(folder: pathlib.Path, fmt: str, models: list[str]) -> dict:
-    from conformance import saving
+    from keras_upgrade_gate.conformance import saving
 
     writer = json.loads((folder / "manifest.json").read_text())["environment"]
     baseline = saving.GOLDEN_WRITERS[0] if writer["keras_generation"] == 2 else saving.GOLDEN_WRITERS[1]
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     parser.add_argument("--env", default=os.environ.get("GATE_ENV", "local"), help="the reader's environment name")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
-    from layers import compat
+    from keras_upgrade_gate.layers import compat
 
     writers = sorted(p.parent.parent.name for p in args.reports.glob("*/artifacts/manifest.json"))
     models = grid_models()

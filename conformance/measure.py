@@ -1,8 +1,8 @@
 """Measure the recipes over several seeds, to set and re-check convergence thresholds.
 
-    .tox/tf221/bin/python -m conformance.measure --seeds 5        # every recipe, quick tier
-    .tox/tf215/bin/python -m conformance.measure --seeds 5 --only attn.se_cnn.recipe
-    .tox/tf221/bin/python -m conformance.measure --seeds 5 --seed-size   # the slow tier's runs
+    .tox/tf221/bin/python -m keras_upgrade_gate.conformance.measure --seeds 5        # every recipe, quick tier
+    .tox/tf215/bin/python -m keras_upgrade_gate.conformance.measure --seeds 5 --only attn.se_cnn.recipe
+    .tox/tf221/bin/python -m keras_upgrade_gate.conformance.measure --seeds 5 --seed-size   # the slow tier's runs
 
 Writes fixtures/measurements/convergence-<env>.json (env: $GATE_ENV, else tf<major><minor>),
 or convergence-seedsize-<env>.json for the seed's own configurations.
@@ -17,8 +17,8 @@ import os
 import sys
 import warnings
 
-from conformance import baselines
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import baselines
+from keras_upgrade_gate.layers import catalog, compat
 
 OUT_DIR = baselines.MEASUREMENTS
 
@@ -30,8 +30,8 @@ def env_name() -> str:
 
 def attention_vectors(run, seed: int) -> dict:
     """The seed's single-sample attention vector, and the mean over 1,000 fresh samples."""
-    from fixtures.generators import get_data
-    from layers.seed003 import INPUT_DIM, get_activations
+    from keras_upgrade_gate.fixtures.generators import get_data
+    from keras_upgrade_gate.layers.seed003 import INPUT_DIM, get_activations
 
     one, _ = get_data(1, INPUT_DIM, seed=seed + 100)
     many, _ = get_data(1000, INPUT_DIM, seed=seed + 200)
@@ -83,7 +83,7 @@ def measured_table(prefix: str, generation: str | None = None) -> dict:
 def rule_for(prefix: str, generation: str) -> dict:
     """{recipe: (min_loss_drop, min_metric)} by the margin rule from the worst run of every
     environment of one generation."""
-    from conformance.thresholds import by_the_rule
+    from keras_upgrade_gate.conformance.thresholds import by_the_rule
 
     every = {entry_id: [r for runs in by_env.values() for r in runs]
              for entry_id, by_env in measured_runs(prefix, generation).items()}
@@ -92,7 +92,7 @@ def rule_for(prefix: str, generation: str) -> dict:
 
 
 def main(argv=None) -> int:
-    from layers.training import run_recipe
+    from keras_upgrade_gate.layers.training import run_recipe
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)

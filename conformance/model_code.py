@@ -21,11 +21,11 @@ import inspect
 import keyword
 import re
 
-from layers import compat
+from keras_upgrade_gate.layers import compat
 
 keras = compat.keras
 
-CUSTOM_MODULE = "layers.custom"
+CUSTOM_MODULE = "keras_upgrade_gate.layers.custom"
 _FAMILIES = {"initializer": "initializers", "regularizer": "regularizers", "constraint": "constraints"}
 _MODEL_CLASSES = ("Functional", "Sequential", "Model")
 # Where a compile argument's class lives (searched in this order).
@@ -80,7 +80,7 @@ def uses_custom_layers(model) -> bool:
 
 def _is_teams(cls) -> bool:
     """A layer class of a team's own module: neither Keras's nor the gate's (layers/custom.py)."""
-    from conformance.coverage import KERAS_PACKAGES
+    from keras_upgrade_gate.conformance.coverage import KERAS_PACKAGES
 
     return cls.__module__ != CUSTOM_MODULE and cls.__module__.split(".")[0] not in KERAS_PACKAGES
 
@@ -104,10 +104,10 @@ def custom_layer_code(model) -> str:
 def custom_layer_source() -> str:
     """The gate's custom layers (layers/custom.py) as a script can define them without the gate:
     its import of the gate's compat module replaced by the four names it takes from there."""
-    from layers import custom
+    from keras_upgrade_gate.layers import custom
 
     text = inspect.getsource(custom)
-    imports = "from layers.compat import SERIALIZATION_PACKAGE, build_multi_head_attention, keras, register\n"
+    imports = "from keras_upgrade_gate.layers.compat import SERIALIZATION_PACKAGE, build_multi_head_attention, keras, register\n"
     if imports not in text:
         raise Unwritable("layers/custom.py no longer imports what the script replaces")
     shim = "\n".join([

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers import compat
+from keras_upgrade_gate.layers import compat
 
 OPTIMIZER_FIELDS = ("learning_rate", "decay", "momentum", "nesterov")
 

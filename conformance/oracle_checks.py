@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from conformance import expect, oracles
+from keras_upgrade_gate.conformance import expect, oracles
 
 seeds = st.integers(0, 2 ** 31 - 1)
 # Per test and reference, the largest error over the test's examples as a fraction of its bound (keyed

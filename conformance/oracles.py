@@ -11,7 +11,7 @@ absolute products, gamma(n) = n u / (1 - n u), u = 2**-24, whatever the summatio
 fused multiply-add a CPU uses (Higham, Accuracy and Stability of Numerical Algorithms, 3.1).  A
 transcendental function (exp, tanh, sigmoid) adds a few units in the last place of its result
 (ULPS).  So a bound holds on every CPU; conformance/test_oracles.py records the observed error as a
-fraction of its bound, and `python -m conformance.cpus run --only avx2 -- -k oracles` re-runs it on
+fraction of its bound, and `python -m keras_upgrade_gate.conformance.cpus run --only avx2 -- -k oracles` re-runs it on
 emulated CPUs.
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conformance.oracles import U, ULPS, Reference, activation, gamma, global_average_pool2d, sigmoid, softmax
+from keras_upgrade_gate.conformance.oracles import U, ULPS, Reference, activation, gamma, global_average_pool2d, sigmoid, softmax
 
 
 def exact(x) -> Reference:

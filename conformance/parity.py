@@ -11,9 +11,9 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
-from conformance.golden import canonical_variables, numpy_weights
-from layers import catalog, compat
-from layers.building import as_list
+from keras_upgrade_gate.conformance.golden import canonical_variables, numpy_weights
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.building import as_list
 
 TRAIN_STEPS = 3
 LEARNING_RATE = 1e-2
@@ -122,8 +122,8 @@ def main(argv=None) -> int:
     import sys
     import warnings
 
-    from conformance.measure import OUT_DIR, env_name
-    from conformance.tolerances import RTOL
+    from keras_upgrade_gate.conformance.measure import OUT_DIR, env_name
+    from keras_upgrade_gate.conformance.tolerances import RTOL
 
     warnings.simplefilter("ignore")
     compat.enable_op_determinism()

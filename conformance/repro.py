@@ -16,7 +16,7 @@ import io
 
 import numpy as np
 
-from reporting.repro import RECIPE_KEY
+from keras_upgrade_gate.reporting.repro import RECIPE_KEY
 
 
 @contextlib.contextmanager
@@ -55,7 +55,7 @@ def decode(encoded: dict):
 
 
 def _model_code(model, as_written=None) -> dict:
-    from conformance import model_code
+    from keras_upgrade_gate.conformance import model_code
 
     return {"model": model_code.source(model, as_written),
             "custom_layers": model_code.custom_layer_code(model)}
@@ -64,7 +64,7 @@ def _model_code(model, as_written=None) -> dict:
 def _recipe(template: str, entry_id: str, check: str, message: str, model, as_written=None) -> dict:
     """What every recipe starts with: its template, the check and versions it reproduces, the model as code
     (with ``as_written``: each layer constructed as the builder wrote it, model_code.constructor_arguments)."""
-    from conformance import expect
+    from keras_upgrade_gate.conformance import expect
 
     return {"template": template, "entry": entry_id, "check": check, "versions": expect.version_label(),
             "message": message, **_model_code(model, as_written)}
@@ -72,7 +72,7 @@ def _recipe(template: str, entry_id: str, check: str, message: str, model, as_wr
 
 def _gate_weights(model, helpers=()) -> dict:
     """How the script gives the model the gate's NumPy weights (the templates' with_gate_weights)."""
-    from conformance import golden
+    from keras_upgrade_gate.conformance import golden
 
     return {"helpers": "\n\n".join([inspect.getsource(golden.draw_weight), *helpers]),
             "weight_seed": golden.WEIGHT_SEED,
@@ -93,8 +93,8 @@ def _rows_and_fit(fit: dict) -> tuple[dict, dict]:
 def golden_trajectory(entry_id: str, check: str, quantity: str, key: str, expected, atol: float,
                       message: str = "") -> dict:
     """The golden run of ``entry_id`` (conformance/golden.py) up to the quantity that failed."""
-    from conformance import golden
-    from layers import catalog
+    from keras_upgrade_gate.conformance import golden
+    from keras_upgrade_gate.layers import catalog
 
     model, _ = golden.prepared_model(entry_id)
     index = 0 if quantity == "losses" else int(key.split("_")[1])
@@ -106,7 +106,7 @@ def golden_trajectory(entry_id: str, check: str, quantity: str, key: str, expect
 
 def compile_code(arguments: dict) -> tuple[str, list[str]]:
     """A compile call's keyword arguments as Python text, and the sources of the functions they name."""
-    from conformance import model_code
+    from keras_upgrade_gate.conformance import model_code
 
     functions: list[str] = []
 
@@ -128,8 +128,8 @@ def compile_code(arguments: dict) -> tuple[str, list[str]]:
 def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, atol: float, message: str = "") -> dict:
     """One golden fit of ``entry_id``'s recipe (conformance/golden_fit.py): its compile, its fit arguments
     and the very rows the gate fed, compared at the history value or weight that failed."""
-    from conformance import golden_fit as fits
-    from layers import catalog
+    from keras_upgrade_gate.conformance import golden_fit as fits
+    from keras_upgrade_gate.layers import catalog
 
     recipe = catalog.get(entry_id).recipe
     small = recipe.quick_small
@@ -149,7 +149,7 @@ def golden_fit(entry_id: str, check: str, quantity: str, key: str, expected, ato
 def convergence(entry_id: str, check: str, threshold, message: str = "") -> dict:
     """A recipe's quick training run with seed 0 (test_convergence): the gate's initial weights, its compile,
     the rows and fit arguments it trained with, judged by the same floors."""
-    from layers import training
+    from keras_upgrade_gate.layers import training
 
     recipe, _, _, model, fit = training.prepare(entry_id, seed=0, quick=True, epochs=None, scale=None)
     initial_weights = [np.array(w) for w in model.get_weights()]  # before any step, as the gate's run began
@@ -168,7 +168,7 @@ def convergence(entry_id: str, check: str, threshold, message: str = "") -> dict
 def determinism(entry_id: str, check: str, message: str = "") -> dict:
     """A recipe's first epoch, twice from one seeding call (test_determinism): the model as code, its
     compile and the rows it trains on; the two runs' weights must be the same bit for bit."""
-    from layers import catalog, training
+    from keras_upgrade_gate.layers import catalog, training
 
     model, fit = training.first_epoch_setup(entry_id, seed=0)
     rows, fit = _rows_and_fit(fit)
@@ -180,8 +180,8 @@ def determinism(entry_id: str, check: str, message: str = "") -> dict:
 def read_back(entry_id: str, check: str, fmt: str, message: str = "") -> dict:
     """A model with the gate's NumPy weights written in one format and read back in the same Keras
     (test_saving's read-back): the outputs on the gate's fixed input must match within round-off."""
-    from conformance import saving
-    from layers import compat
+    from keras_upgrade_gate.conformance import saving
+    from keras_upgrade_gate.layers import compat
 
     model = saving.build_with_numpy_weights(entry_id)
     return {**_recipe("read_back", entry_id, check, message, model), **_gate_weights(model), "format": fmt, "file_name": compat.FILE_NAMES[fmt],
@@ -194,8 +194,8 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
     import json
     import zipfile
 
-    from conformance import saving
-    from layers import compat
+    from keras_upgrade_gate.conformance import saving
+    from keras_upgrade_gate.layers import compat
 
     folder = saving.GOLDEN_DIR / writer / entry_id
     if json.loads((folder / "written.json").read_text()).get(fmt) != "ok":
@@ -217,9 +217,9 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
 def parity(entry_id: str, check: str, path, message: str = "") -> dict:
     """An execution path (XLA, a mixed-precision policy, a device) against the float32 CPU reference, from the
     gate's NumPy weights (conformance/parity.py), with the gate's tolerance per quantity (test_parity)."""
-    from conformance import parity as paths, saving
-    from conformance.tolerances import tolerance
-    from layers import catalog
+    from keras_upgrade_gate.conformance import parity as paths, saving
+    from keras_upgrade_gate.conformance.tolerances import tolerance
+    from keras_upgrade_gate.layers import catalog
 
     model = saving.build_with_numpy_weights(entry_id)  # float32: the script's builds follow the global policy
     return {**_recipe("parity", entry_id, check, message, model), **_gate_weights(model),
@@ -281,8 +281,8 @@ def layer_configs(entry_id: str, check: str, expected: str, message: str = "") -
     """A model's layer configs, normalized as the gate normalizes them, against the stored baseline
     (test_configs).  The model is written with the arguments its builder passed, not from its configs:
     a config that a regression changed would otherwise be copied into the script."""
-    from conformance import configs, model_code
-    from layers import catalog, compat
+    from keras_upgrade_gate.conformance import configs, model_code
+    from keras_upgrade_gate.layers import catalog, compat
 
     if expected is None:
         raise ValueError("no stored config text to compare with")
@@ -301,8 +301,8 @@ def layer_configs(entry_id: str, check: str, expected: str, message: str = "") -
 def on_demand(kind: str, entry_id: str, fmt: str | None = None, writer: str | None = None) -> dict:
     """A recipe written without a failing check: for a difference a row records as expected (a known Keras
     bug, e.g. Keras 3.2's silent shared-layer read-back), which a team reports upstream with its script."""
-    from conformance import thresholds
-    from layers import catalog, compat
+    from keras_upgrade_gate.conformance import thresholds
+    from keras_upgrade_gate.layers import catalog, compat
 
     try:
         catalog.get(entry_id)
@@ -334,7 +334,7 @@ if __name__ == "__main__":
     parser.add_argument("--writer", help="for golden_load: the golden writer (tf215, tf216-keras30; a team's own)")
     parser.add_argument("-o", "--out", type=pathlib.Path, required=True, help="the script to write")
     args = parser.parse_args()
-    from reporting.repro import render
+    from keras_upgrade_gate.reporting.repro import render
 
     args.out.write_text(render(on_demand(args.kind, args.entry, args.format, args.writer)))
     print(f"wrote {args.out}: run it with the Keras to test (exit 0: the check passes there)")

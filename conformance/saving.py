@@ -5,8 +5,8 @@ SavedModel folder) per format, the outputs the writer computed on a fixed input 
 written.json: per format, "ok" or the exception that stopped the write.  Weights are drawn by NumPy
 (conformance.golden.numpy_weights), so every version writes the same model.
 
-    python -m conformance.saving --write fixtures/saved/tf215 --golden   # golden artifacts, in tf215 and tf216-keras30
-    python -m conformance.saving --read reports/tf215/artifacts    # load another writer's artifacts here
+    python -m keras_upgrade_gate.conformance.saving --write fixtures/saved/tf215 --golden   # golden artifacts, in tf215 and tf216-keras30
+    python -m keras_upgrade_gate.conformance.saving --read reports/tf215/artifacts    # load another writer's artifacts here
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import time
 
 import numpy as np
 
-from conformance import baselines, expectations
-from conformance.expectations import HANG, outcome_of
-from conformance.golden import canonical_variables, numpy_weights
-from layers import catalog, compat
-from layers.building import as_list
+from keras_upgrade_gate.conformance import baselines, expectations
+from keras_upgrade_gate.conformance.expectations import HANG, outcome_of
+from keras_upgrade_gate.conformance.golden import canonical_variables, numpy_weights
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.building import as_list
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GOLDEN_DIR = baselines.SAVED
@@ -45,7 +45,7 @@ NOT_IN_THIS_TIER = "not written in the default tier (the full tier writes it: co
 
 
 def golden_models() -> list[str]:
-    from conformance import coverage
+    from keras_upgrade_gate.conformance import coverage
 
     return coverage.golden_models()
 

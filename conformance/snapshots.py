@@ -1,6 +1,6 @@
 """Rewrite the snapshot baselines of some entries only, in this environment's layouts:
 
-    .tox/tf221/bin/python -m conformance.snapshots --only func.vqa attn.se_layer
+    .tox/tf221/bin/python -m keras_upgrade_gate.conformance.snapshots --only func.vqa attn.se_layer
 
 runs the snapshot checks (summary structure, raw summary text, configs) of those entries, and only
 those, with ``--snapshot-update --snapshot-no-cleanup``: the other entries' baselines and the other
@@ -15,7 +15,7 @@ import pathlib
 import subprocess
 import sys
 
-from conformance.gate import outside_the_project
+from keras_upgrade_gate.conformance import gate
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SNAPSHOT_TESTS = ("conformance/test_summary.py", "conformance/test_summary_text.py", "conformance/test_configs.py")
@@ -28,17 +28,18 @@ class _Collected:
         self.items: list[tuple[str, str | None]] = []
 
     def pytest_collection_modifyitems(self, items):
-        from reporting.results import entry_of
+        from keras_upgrade_gate.reporting.results import entry_of
 
-        self.items = [(item.nodeid, entry_of(item)) for item in items]
+        # By the check file's path, not the node id: ids are relative to a rootdir that is the team's folder.
+        self.items = [(f"{item.path}::{item.nodeid.split('::', 1)[1]}", entry_of(item)) for item in items]
 
 
 def collected() -> list[tuple[str, str | None]]:
     import pytest
 
     plugin = _Collected()
-    code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0",
-                        *outside_the_project(), *(str(ROOT / path) for path in SNAPSHOT_TESTS)], plugins=[plugin])
+    code = pytest.main(["--collect-only", "-q", *_options(), *(str(ROOT / path) for path in SNAPSHOT_TESTS)],
+                       plugins=[plugin])
     if code != 0:
         raise SystemExit(f"collecting the snapshot checks failed (pytest exit {code})")
     return plugin.items
@@ -63,9 +64,13 @@ def main(argv=None) -> int:
         print("\n".join(nodeids))
         return 0
     # From the directory it was started in: a team's checkout names its catalogue and baselines there.
-    return subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                            "-n", "0", "--snapshot-update", "--snapshot-no-cleanup", *outside_the_project(),
-                            *(str(ROOT / nodeid) for nodeid in nodeids)])
+    return subprocess.call([sys.executable, "-m", "pytest", "-q", *_options(), "--snapshot-update", *nodeids])
+
+
+def _options() -> list[str]:
+    """The gate's own plugins and settings, one process, no cache; the folder it runs in stays the rootdir."""
+    return [*gate.gate_options([]), "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0",
+            f"--rootdir={pathlib.Path.cwd()}"]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ snapshot diff names the layer and the field that changed.
 """
 from __future__ import annotations
 
-from layers import compat
+from keras_upgrade_gate.layers import compat
 
 
 def normalized_names(model) -> dict:

@@ -6,12 +6,12 @@ import warnings
 import numpy as np
 import pytest
 
-from conformance import expect
-from conformance.expectations import outcome_of
-from conformance.test_as_written import assert_outcome
-from layers import catalog, compat
-from layers.seed001 import rank2_attention_mixes_batch
-from layers.seed004_functional import MULTI_IO_SMALL, _multi_io_compile, _multi_io_data, multi_io
+from keras_upgrade_gate.conformance import expect
+from keras_upgrade_gate.conformance.expectations import outcome_of
+from keras_upgrade_gate.conformance.test_as_written import assert_outcome
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.seed001 import rank2_attention_mixes_batch
+from keras_upgrade_gate.layers.seed004_functional import MULTI_IO_SMALL, _multi_io_compile, _multi_io_data, multi_io
 
 keras = compat.keras
 pytestmark = pytest.mark.as_written

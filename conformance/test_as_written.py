@@ -12,10 +12,10 @@ import warnings
 
 import pytest
 
-from conformance import baselines, expect
-from conformance.expectations import TABLE, check_ids, expected, outcome_of
-from conformance.observed import describe
-from layers import catalog
+from keras_upgrade_gate.conformance import baselines, expect
+from keras_upgrade_gate.conformance.expectations import TABLE, check_ids, expected, outcome_of
+from keras_upgrade_gate.conformance.observed import describe
+from keras_upgrade_gate.layers import catalog
 
 pytestmark = pytest.mark.as_written
 
@@ -85,8 +85,8 @@ def test_a_different_value_fails_its_row():
 
 
 def test_the_listing_prints_every_row_and_filters_by_check():
-    """`python -m conformance.expectations PATTERN`: the derived rows too, one line each, greppable."""
-    from conformance.expectations import listing
+    """`python -m keras_upgrade_gate.conformance.expectations PATTERN`: the derived rows too, one line each, greppable."""
+    from keras_upgrade_gate.conformance.expectations import listing
 
     assert len(listing()) == len(TABLE)
     some = TABLE[0].check

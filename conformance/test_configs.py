@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import baselines, configs, expect, repro
-from conformance.expectations import outcome_of
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import baselines, configs, expect, repro
+from keras_upgrade_gate.conformance.expectations import outcome_of
+from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.summary
 
@@ -69,5 +69,5 @@ def test_every_keras3_config_layout_has_its_baseline_and_no_baseline_is_orphaned
     root = pathlib.Path(__file__).parent / "__snapshots__"
     declared = {f"configs-keras3.{minor}" for minor in compat.KERAS3_CONFIG_LAYOUTS}
     stored = {p.name for p in root.glob("configs-keras3*")}
-    assert stored == declared, (f"layers.compat.KERAS3_CONFIG_LAYOUTS declares {sorted(declared)}, "
+    assert stored == declared, (f"keras_upgrade_gate.layers.compat.KERAS3_CONFIG_LAYOUTS declares {sorted(declared)}, "
                                 f"conformance/__snapshots__ holds {sorted(stored)}")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import baselines, expect, repro, thresholds
-from conformance.thresholds import ATTENTION, DROP_MARGIN, SEED_SIZE_THRESHOLDS, THRESHOLDS
-from layers import catalog, compat
-from layers.training import run_recipe
+from keras_upgrade_gate.conformance import baselines, expect, repro, thresholds
+from keras_upgrade_gate.conformance.thresholds import ATTENTION, DROP_MARGIN, SEED_SIZE_THRESHOLDS, THRESHOLDS
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.training import run_recipe
 
 pytestmark = pytest.mark.convergence
 
@@ -53,7 +53,7 @@ def test_recipe_reaches_its_thresholds(entry, record_property, seeded_run):
 
 
 def _check_attention(entry_id, run, record_property):
-    from conformance.measure import attention_vectors
+    from keras_upgrade_gate.conformance.measure import attention_vectors
 
     vectors = attention_vectors(run, seed=0)
     record_property("attention_vector", vectors["one_sample"])
@@ -96,8 +96,8 @@ THRESHOLD_TABLES = {"convergence": THRESHOLDS, "convergence-seedsize": SEED_SIZE
 def rule_violations(prefix: str, table: dict) -> list[str]:
     """Where a table's floors leave the margin rule, in either direction, or its provenance is not
     what the measurement files hold."""
-    from conformance.measure import measured_runs, measured_table, rule_for
-    from conformance.thresholds import METRIC_ABOVE_THE_RULE, ROUNDING
+    from keras_upgrade_gate.conformance.measure import measured_runs, measured_table, rule_for
+    from keras_upgrade_gate.conformance.thresholds import METRIC_ABOVE_THE_RULE, ROUNDING
 
     found = []
     for generation, by_id in table.items():
@@ -107,7 +107,7 @@ def rule_violations(prefix: str, table: dict) -> list[str]:
             where = f"{prefix} {generation} {entry_id}"
             if threshold.measured != summaries.get(entry_id):
                 found.append(f"{where}: measured field {threshold.measured} is not what the files hold: "
-                             f"{summaries.get(entry_id)} (python -m conformance.measure --print-thresholds)")
+                             f"{summaries.get(entry_id)} (python -m keras_upgrade_gate.conformance.measure --print-thresholds)")
             short = [env for env, env_runs in runs.get(entry_id, {}).items() if len(env_runs) < 5]
             if entry_id not in rules or short:
                 found.append(f"{where}: fewer than 5 seeds measured on {short or 'any environment'}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import expect
-from conformance.expectations import outcome_of
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import expect
+from keras_upgrade_gate.conformance.expectations import outcome_of
+from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.catalog
 
@@ -49,7 +49,7 @@ def test_keras_archive_round_trip_without_custom_objects(entry, tmp_path, record
 
 @pytest.mark.parametrize("batch,steps", [(1, 1), (1, 7), (4, 5), (5, 12)])
 def test_prob_attention_gives_masked_steps_zero_weight(batch, steps):
-    from layers.custom import ProbAttention
+    from keras_upgrade_gate.layers.custom import ProbAttention
 
     rng = np.random.default_rng(batch * 100 + steps)
     inputs = rng.standard_normal((batch, steps, 6)).astype("float32") * 50.0  # large logits

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import expect, repro
-from layers import catalog
-from layers.building import as_list
-from layers.training import first_epoch_again, initial_state
+from keras_upgrade_gate.conformance import expect, repro
+from keras_upgrade_gate.layers import catalog
+from keras_upgrade_gate.layers.building import as_list
+from keras_upgrade_gate.layers.training import first_epoch_again, initial_state
 
 pytestmark = pytest.mark.convergence
 

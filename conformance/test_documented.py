@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import expect
-from fixtures.documented import figure
-from layers import catalog, compat
-from layers.custom import SELayer
+from keras_upgrade_gate.conformance import expect
+from keras_upgrade_gate.fixtures.documented import figure
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.custom import SELayer
 
 pytestmark = pytest.mark.documented
 

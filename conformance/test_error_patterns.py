@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from conformance import baselines, error_outcomes
-from conformance.expectations import AS_EXPECTED, DIFFERS, REWORDED, TABLE, expected, judge
+from keras_upgrade_gate.conformance import baselines, error_outcomes
+from keras_upgrade_gate.conformance.expectations import AS_EXPECTED, DIFFERS, REWORDED, TABLE, expected, judge
 
 # The rows' evidence is the project's (measured on the seed catalogue in every environment): a team's run
 # judges its own entries by the rows and leaves proving the rows to the project's own runs.
@@ -23,7 +23,7 @@ def test_every_pattern_matches_its_own_error_and_no_other():
 def test_every_error_row_was_measured_somewhere():
     missing = error_outcomes.unmeasured()
     assert not missing, ("error rows no measured environment raised (run their environment's default tier and "
-                         "`python -m conformance.error_outcomes`):\n" + "\n".join(missing))
+                         "`python -m keras_upgrade_gate.conformance.error_outcomes`):\n" + "\n".join(missing))
 
 
 def test_a_generic_pattern_is_refused():

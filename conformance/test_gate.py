@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from _pytest.mark.expression import Expression
 
-from conformance import gate
-from conformance.gate import EXCLUDED_MARKERS, keep_default_exclusions
+from keras_upgrade_gate.conformance import gate
+from keras_upgrade_gate.conformance.gate import EXCLUDED_MARKERS, keep_default_exclusions
 
 
 def _selects(args: list, markers: set) -> bool:
@@ -74,7 +74,7 @@ def test_a_gate_that_writes_its_results_keeps_them_and_its_exit_code(tmp_path, m
 def test_an_emulation_leaves_out_only_what_the_real_cpu_routes_to_onednn():
     """Under a capped oneDNN, the mixed-precision paths whose dtype this CPU has AVX-512 instructions for
     crash the worker (TensorFlow routes them by the real CPUID); every other case runs."""
-    from conformance.cpus import not_emulated
+    from keras_upgrade_gate.conformance.cpus import not_emulated
 
     assert not_emulated("avx2", {"avx2", "fma"}) == ([], "")
     assert not_emulated("avx2", {"avx512_bf16"})[0] == ["-k", "not cpu_mixed_bfloat16"]

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from conformance import expect, expectations, model_code
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import expect, expectations, model_code
+from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.summary
 

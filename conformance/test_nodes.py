@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import expect, repro
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import expect, repro
+from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.nodes
 

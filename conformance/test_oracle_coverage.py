@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import coverage, oracles
-from conformance import test_oracles, test_oracles_composite  # noqa: F401 (their @covers fill oracles.COVERED)
+from keras_upgrade_gate.conformance import coverage, oracles
+from keras_upgrade_gate.conformance import test_oracles, test_oracles_composite  # noqa: F401 (their @covers fill oracles.COVERED)
 
 pytestmark = pytest.mark.oracles
 
@@ -24,7 +24,7 @@ def missing(used, covered=None) -> list[str]:
 def teams_own_layer_types() -> set[str]:
     """A team's custom layers (not Keras's, not the seeds' layers/custom.py): their reference is the team's
     to write; the gate still runs every other kind of check on them."""
-    from layers import custom
+    from keras_upgrade_gate.layers import custom
 
     return {name for entry_id in coverage.model_ids() for name in coverage.custom_layers(entry_id)
             if not hasattr(custom, name)}

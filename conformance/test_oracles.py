@@ -4,7 +4,7 @@ The one check that does not depend on any earlier Keras being right: each layer,
 optimizer step the catalogue uses is computed from its definition in float64 and Keras's float32
 result must lie within the float32 error bound of that computation (derived in oracles.py, the same
 on every CPU).  Weights and inputs are drawn by NumPy from a hypothesis-drawn seed; hypothesis runs
-derandomized (conformance/conftest.py), so a run is repeatable and a failure reprints its example.
+derandomized (conformance/session.py), so a run is repeatable and a failure reprints its example.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conformance import expect, oracles
-from conformance.oracle_checks import built, normal, seeds, within
-from conformance.expectations import expected
-from layers import compat
+from keras_upgrade_gate.conformance import expect, oracles
+from keras_upgrade_gate.conformance.oracle_checks import built, normal, seeds, within
+from keras_upgrade_gate.conformance.expectations import expected
+from keras_upgrade_gate.layers import compat
 
 keras = compat.keras
 pytestmark = pytest.mark.oracles

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conformance import expect, oracles
-from conformance.expectations import expected
-from conformance import oracles_composite as composite
-from conformance.oracle_checks import built, normal, seeds, within
-from layers import compat, custom
+from keras_upgrade_gate.conformance import expect, oracles
+from keras_upgrade_gate.conformance.expectations import expected
+from keras_upgrade_gate.conformance import oracles_composite as composite
+from keras_upgrade_gate.conformance.oracle_checks import built, normal, seeds, within
+from keras_upgrade_gate.layers import compat, custom
 
 keras = compat.keras
 pytestmark = pytest.mark.oracles

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import baselines, expect, repro
-from conformance.expectations import expected, outcome_of
-from conformance.parity import REFERENCE, TARGETS, errors, gpu_visible, run_path
-from conformance.tolerances import tolerance
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import baselines, expect, repro
+from keras_upgrade_gate.conformance.expectations import expected, outcome_of
+from keras_upgrade_gate.conformance.parity import REFERENCE, TARGETS, errors, gpu_visible, run_path
+from keras_upgrade_gate.conformance.tolerances import tolerance
+from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.parity
 
@@ -82,7 +82,7 @@ def _compare(entry, path, reference, target, record_property):
 
 @baselines.SEEDS_ONLY  # the overrides name seed entries
 def test_tolerance_overrides_name_existing_cases():
-    from conformance.tolerances import OVERRIDES
+    from keras_upgrade_gate.conformance.tolerances import OVERRIDES
 
     known = {(entry.id, path.name) for entry in ENTRIES for path in TARGETS}
     stale = sorted(key for key in OVERRIDES if key[:2] not in known)

@@ -1,12 +1,12 @@
-"""`python -m conformance.repro KIND ENTRY [FORMAT] -o FILE` writes a check's reproduction script whether the
+"""`python -m keras_upgrade_gate.conformance.repro KIND ENTRY [FORMAT] -o FILE` writes a check's reproduction script whether the
 check fails or not (a row's known Keras bug, to report upstream); bad input is refused with the reason."""
 from __future__ import annotations
 
 import pytest
 
-from conformance import repro
-from layers import catalog
-from reporting.repro import render
+from keras_upgrade_gate.conformance import repro
+from keras_upgrade_gate.layers import catalog
+from keras_upgrade_gate.reporting.repro import render
 
 pytestmark = pytest.mark.saving
 
@@ -16,7 +16,7 @@ def test_a_read_back_script_is_written_on_demand():
     text = render(repro.on_demand("read_back", entry_id, "keras"))
     compile(text, "repro.py", "exec")
     assert f"Snippet: {entry_id}" in text and "FORMAT, FILE_NAME = 'keras'" in text
-    assert "from layers" not in text and "import conformance" not in text
+    assert "keras_upgrade_gate" not in text
 
 
 @pytest.mark.parametrize("kind,entry,fmt,says", [

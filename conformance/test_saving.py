@@ -14,8 +14,8 @@ import pathlib
 
 import pytest
 
-from conformance import baselines, expect, expectations, repro, saving, tiers
-from layers import compat
+from keras_upgrade_gate.conformance import baselines, expect, expectations, repro, saving, tiers
+from keras_upgrade_gate.layers import compat
 
 pytestmark = pytest.mark.saving
 
@@ -99,7 +99,7 @@ def test_what_this_version_wrote_reads_back(entry_id, fmt, written, record_prope
 
 def _judge_load(entry_id, check, what, cell, record_property, recipe):
     """A load judged by its row; where the row (or no row) expects it to match, a failure records ``recipe``.
-    Where a row expects a failure the script would prove the opposite: `python -m conformance.repro` writes it."""
+    Where a row expects a failure the script would prove the opposite: `python -m keras_upgrade_gate.conformance.repro` writes it."""
     row = expectations.expected(check)
     if row is not None and row.outcome != "ok":
         expect.outcome(entry_id, check, what, _observed(cell), record_property)
@@ -141,21 +141,21 @@ def test_a_load_apart_that_does_not_return_in_time_is_a_hang():
 def test_the_golden_artifacts_are_the_derived_golden_set():
     """Every writer's committed folder holds exactly the models conformance/saving.py derives from the
     catalogue (the small ones and a cover of every other layer type): none missing, none stale."""
-    from conformance import coverage
+    from keras_upgrade_gate.conformance import coverage
 
     golden = saving.golden_models()
     assert not coverage.uncovered(golden), f"layer types in no golden model: {coverage.uncovered(golden)}"
     for writer in saving.GOLDEN_WRITERS:
         assert saving.written_entries(saving.GOLDEN_DIR / writer) == golden, (
             f"fixtures/saved/{writer} holds {saving.written_entries(saving.GOLDEN_DIR / writer)}; the derived golden "
-            f"set is {golden} (write the missing with: python -m conformance.saving --write fixtures/saved/{writer} "
+            f"set is {golden} (write the missing with: python -m keras_upgrade_gate.conformance.saving --write fixtures/saved/{writer} "
             f"--only ID... in {writer})")
 
 
 @baselines.SEEDS_ONLY  # a team's few models may all be small
 def test_every_model_the_cover_adds_brings_a_layer_type_of_its_own():
     """The cover is not padding: without any one of the larger golden models a layer type is missing."""
-    from conformance import coverage
+    from keras_upgrade_gate.conformance import coverage
 
     golden = saving.golden_models()
     added = [e for e in golden if coverage.parameters(e) > coverage.GOLDEN_PARAMETER_LIMIT]
@@ -167,7 +167,7 @@ def test_every_model_the_cover_adds_brings_a_layer_type_of_its_own():
 @baselines.SEEDS_ONLY  # shown on a seed model and the seeds' writers
 def test_the_grid_reports_an_older_keras_failing_on_a_newer_writer_as_forward_compatibility():
     """Forward compatibility is informational; a failure reading an older or equal writer stays a failure."""
-    from conformance import grid
+    from keras_upgrade_gate.conformance import grid
 
     failed = {"state": "fails", "detail": "TypeError: Unrecognized keyword arguments: ['some_new_field']"}
     newer = grid._judged(failed, saving.GOLDEN_WRITERS[-1], "keras", "seq.mlp_binary", writer_keras="99.0.0")

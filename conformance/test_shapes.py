@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import expect, repro
-from conformance.expectations import outcome_of
-from layers import catalog, compat
-from layers.building import as_list
-from layers.seed003 import SMALL_MAXLEN, SMALL_VOCAB
+from keras_upgrade_gate.conformance import expect, repro
+from keras_upgrade_gate.conformance.expectations import outcome_of
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.building import as_list
+from keras_upgrade_gate.layers.seed003 import SMALL_MAXLEN, SMALL_VOCAB
 
 pytestmark = pytest.mark.shapes
 

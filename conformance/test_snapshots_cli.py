@@ -1,10 +1,10 @@
-"""`python -m conformance.snapshots --only ID...` selects exactly the snapshot checks of those entries
+"""`python -m keras_upgrade_gate.conformance.snapshots --only ID...` selects exactly the snapshot checks of those entries
 (by the entry each check carries as data, not by matching its node id), and refuses an unknown id."""
 from __future__ import annotations
 
 import pytest
 
-from conformance import snapshots
+from keras_upgrade_gate.conformance import snapshots
 
 pytestmark = pytest.mark.summary
 

@@ -15,9 +15,9 @@ import re
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import baselines, expect
-from conformance.structure import structure_lines
-from layers import catalog
+from keras_upgrade_gate.conformance import baselines, expect
+from keras_upgrade_gate.conformance.structure import structure_lines
+from keras_upgrade_gate.layers import catalog
 
 pytestmark = pytest.mark.summary
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.amber import AmberSnapshotExtension
 
-from conformance import baselines, expect, repro
-from layers import catalog, compat
+from keras_upgrade_gate.conformance import baselines, expect, repro
+from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.summary
 

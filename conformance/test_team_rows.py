@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import expectations
+from keras_upgrade_gate.conformance import expectations
 
 pytestmark = pytest.mark.as_written
 

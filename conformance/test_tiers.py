@@ -6,7 +6,7 @@ import types
 
 import pytest
 
-from conformance import baselines, coverage, tiers
+from keras_upgrade_gate.conformance import baselines, coverage, tiers
 
 
 def test_the_kind_names_are_the_kinds():
@@ -39,7 +39,7 @@ def test_every_entry_the_rule_adds_brings_a_feature_of_its_own(kind):
 @pytest.mark.parametrize("kind", tiers.KINDS)
 def test_the_costs_measure_every_candidate(kind):
     """The rule weighs every entry by a measurement: a new entry needs one (a full-tier run, then
-    python -m conformance.tiers --costs reports/<env>-full)."""
+    python -m keras_upgrade_gate.conformance.tiers --costs reports/<env>-full)."""
     costs = tiers.measured_costs()[kind]
     candidates = tiers._kinds()[kind].candidates()
     assert sorted(costs) == sorted(candidates), (
@@ -77,7 +77,7 @@ def test_an_unknown_tier_is_refused():
 
 
 def test_workers_share_the_cores_as_tensorflow_threads(monkeypatch):
-    from conformance import gate
+    from keras_upgrade_gate.conformance import gate
 
     environ = {}
     monkeypatch.setattr(gate.os, "environ", environ)  # a stand-in: the real one is left alone

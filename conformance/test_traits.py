@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from conformance import coverage
-from layers import compat
+from keras_upgrade_gate.conformance import coverage
+from keras_upgrade_gate.layers import compat
 
 pytestmark = pytest.mark.catalog
 
@@ -43,7 +43,7 @@ def _writer() -> tuple[str, str]:
 
 def test_recorded_traits_are_the_models_traits():
     found = disagreements(coverage.recorded_traits(), coverage.measured_traits)
-    assert not found, ("recorded traits differ (`python -m conformance.coverage --write-traits` where every "
+    assert not found, ("recorded traits differ (`python -m keras_upgrade_gate.conformance.coverage --write-traits` where every "
                        "model builds, once the change is understood):\n" + "\n".join(found))
 
 

@@ -2,7 +2,7 @@
 
 How a threshold is set: every recipe's default-tier version was trained with seeds 0-4 on
 environments of each Keras generation (fixtures/measurements/convergence-<env>.json, written by
-`python -m conformance.measure --seeds 5`).  For each recipe and generation:
+`python -m keras_upgrade_gate.conformance.measure --seeds 5`).  For each recipe and generation:
     min_loss_drop = worst seed's loss drop  - 0.10, rounded down to 0.01
     min_metric    = worst seed's val metric - 0.05, rounded down to 0.01
 over every measured environment of that generation.  The loss drop is 1 - final training loss /
@@ -18,8 +18,8 @@ differently from the quick version (seq.vgg_like: 80 training images and 30 SGD 
 by 0.05-0.47 over 10 runs, against at least 0.875 for the quick tier's 400 images; there the
 loss-drop floor only catches a loss that grows, and val accuracy, 0.35 against chance 0.20-0.25 on
 20 held-out images, carries the check).  Its thresholds, SEED_SIZE_THRESHOLDS, follow the same rule
-from their own measurements (convergence-seedsize-<env>.json, `python -m conformance.measure
---seeds 5 --seed-size`).  `python -m conformance.measure --print-thresholds [--seed-size]` prints
+from their own measurements (convergence-seedsize-<env>.json, `python -m keras_upgrade_gate.conformance.measure
+--seeds 5 --seed-size`).  `python -m keras_upgrade_gate.conformance.measure --print-thresholds [--seed-size]` prints
 the tables below from the files.
 """
 from __future__ import annotations
@@ -164,17 +164,17 @@ THRESHOLDS = _raised(THRESHOLDS)
 def for_recipe(entry_id: str, generation: str, seed_size: bool = False) -> Threshold:
     """A recipe's floors in one Keras generation: the seeds' tables above; for a team's recipe the same
     rule applied to its own measurement files (its baselines folder), which need no table to paste."""
-    from layers import catalog
+    from keras_upgrade_gate.layers import catalog
 
     if catalog.is_seed_catalogue():
         return (SEED_SIZE_THRESHOLDS if seed_size else THRESHOLDS)[generation][entry_id]
-    from conformance import measure
+    from keras_upgrade_gate.conformance import measure
 
     prefix = "convergence-seedsize" if seed_size else "convergence"
     rules = measure.rule_for(prefix, generation)
     if entry_id not in rules:
         raise LookupError(f"no {generation} convergence measurement of {entry_id} in {measure.OUT_DIR}: measure it "
-                          f"with `python -m conformance.measure --seeds 5 --only {entry_id}"
+                          f"with `python -m keras_upgrade_gate.conformance.measure --seeds 5 --only {entry_id}"
                           f"{' --seed-size' if seed_size else ''}` in an environment of that generation")
     drop, metric = rules[entry_id]
     return Threshold(drop, metric, measure.measured_table(prefix, generation)[entry_id])

@@ -12,7 +12,7 @@ tier keeps a covering subset of entries:
 The rule: the subset holds every feature the kind's candidates hold (the layer types of the
 entry's small model; for a training also its optimizer and its losses), chosen greedily by the
 most features not yet held per measured second (fixtures/measurements/costs.json, re-measured by
-``python -m conformance.tiers --costs reports/<env>-full``; an unmeasured entry costs as much as the
+``python -m keras_upgrade_gate.conformance.tiers --costs reports/<env>-full``; an unmeasured entry costs as much as the
 dearest measured one, so it is chosen last).  conformance/test_tiers.py checks the covering property.
 
 The tier is ``--tier`` (pytest option), else $GATE_TIER, else "default".  Checks of an expensive
@@ -30,10 +30,10 @@ import pathlib
 import sys
 from typing import Callable
 
-from conformance import baselines
-from reporting import results
+from keras_upgrade_gate.conformance import baselines
+from keras_upgrade_gate.reporting import results
 
-TIERS = ("default", "full")
+from keras_upgrade_gate.plugin import TIERS  # noqa: E402  (one list, the option's choices)
 COSTS = baselines.MEASUREMENTS / "costs.json"
 
 
@@ -50,8 +50,8 @@ class ExpensiveKind:
 
 @functools.cache
 def _kinds() -> dict[str, ExpensiveKind]:
-    from conformance import coverage, grid, thresholds
-    from layers import catalog
+    from keras_upgrade_gate.conformance import coverage, grid, thresholds
+    from keras_upgrade_gate.layers import catalog
 
     return {kind.name: kind for kind in (
         ExpensiveKind("parity", "XLA and mixed-precision parity paths",
@@ -78,11 +78,11 @@ def chosen_tier(option: str | None = None) -> str:
 @functools.cache
 def measured_costs() -> dict[str, dict[str, float]]:
     if not COSTS.exists():
-        from layers import catalog
+        from keras_upgrade_gate.layers import catalog
 
         if not catalog.is_seed_catalogue():
             return {}  # a team's catalogue before its first full-tier run: every entry costs the same
-        raise FileNotFoundError(f"{COSTS} is missing: measure it with python -m conformance.tiers --costs "
+        raise FileNotFoundError(f"{COSTS} is missing: measure it with python -m keras_upgrade_gate.conformance.tiers --costs "
                                 "reports/<env>-full (a full-tier run's folder)")
     return json.loads(COSTS.read_text())["seconds"]
 
@@ -90,7 +90,7 @@ def measured_costs() -> dict[str, dict[str, float]]:
 @functools.cache
 def default_subset(kind: str) -> tuple[str, ...]:
     """The entries of an expensive kind that the default tier keeps, in the order the rule chose them."""
-    from conformance import coverage
+    from keras_upgrade_gate.conformance import coverage
 
     spec = _kinds()[kind]
     costs = measured_costs().get(kind, {})

@@ -3,7 +3,7 @@
 Starting points are torch.testing.assert_close's defaults (float32 rtol 1.3e-6 / atol 1e-5,
 float16 1e-3 / 1e-5, bfloat16 1.6e-2 / 1e-5).  The rtol stays at those defaults; each atol
 is set from measurement: the smallest atol that passes every entry on every environment of
-the matrix (fixtures/measurements/parity-<env>.json, written by `python -m conformance.parity`),
+the matrix (fixtures/measurements/parity-<env>.json, written by `python -m keras_upgrade_gate.conformance.parity`),
 times the margin below, rounded up.  Multi-step training ("weights") and gradients get their
 own rows because their errors compound.
 """

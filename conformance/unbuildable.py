@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import expectations
-from layers import catalog
-from reporting import results
+from keras_upgrade_gate.conformance import expectations
+from keras_upgrade_gate.layers import catalog
+from keras_upgrade_gate.reporting import results
 
 # The check that judges each kind of row: it runs the build (the compile) and compares with the row.
 JUDGES = {"build": "test_builds_at_documented_size", "run": "test_small_forward_pass_is_finite",

@@ -1,6 +1,8 @@
-"""Every baseline of some entries, in this environment, with one command:
+"""Every baseline the catalogue lacks in this environment, with one command (``keras-gate baselines``):
 
-    GATE_ENV=tf221 .tox/tf221/bin/python -m conformance.write_baselines --only ID [ID ...]
+    keras-gate baselines                      # what is missing here, for every entry of a team's catalogue
+    keras-gate baselines --only ID [ID ...]   # those entries' missing baselines
+    keras-gate baselines --only ID --force    # rewrite them
 
 runs, for those entries only and in this Keras's layouts, what the per-kind commands write (each keeps the
 other entries' baselines): the recorded traits (every model's: they decide rows and subsets), the summary
@@ -19,27 +21,91 @@ import time
 KINDS = ("traits", "snapshots", "golden", "golden_fit", "saved", "convergence")
 
 
-def steps(only: list[str], seeds: int) -> list[tuple[str, list[str] | None]]:
-    """(kind, argv for that kind's command) for the given entries; None where no entry has that kind."""
-    from conformance import baselines, coverage, measure
-    from layers import catalog
+def entries_of_each_kind(only: list[str]) -> dict[str, list[str]]:
+    """Of the given entries, those each kind of baseline is written for."""
+    from keras_upgrade_gate.conformance import coverage
+    from keras_upgrade_gate.layers import catalog
 
     models = [e for e in only if catalog.get(e).kind == "model"]
-    recipes = [e for e in only if catalog.get(e).recipe is not None]
-    golden_saved = [e for e in models if e in coverage.golden_models()]
+    golden_saved = set(coverage.golden_models())
+    return {"traits": models, "snapshots": list(only), "golden": models,
+            "golden_fit": [e for e in only if catalog.get(e).recipe is not None],
+            "saved": [e for e in models if e in golden_saved],
+            "convergence": [e for e in only if catalog.get(e).recipe is not None]}
+
+
+# What a run compares against in this environment (the saved files and convergence runs of other environments
+# are read where they exist; this one's own are not needed to judge it).
+NEEDED_TO_RUN = ("traits", "snapshots", "golden", "golden_fit")
+
+
+def missing_to_run() -> dict[str, list[str]]:
+    """{entry: [kinds]} of the baselines a run here needs and the folder lacks."""
+    from keras_upgrade_gate.layers import catalog
+
+    missing: dict[str, list[str]] = {}
+    for kind, ids in entries_of_each_kind(catalog.ids()).items():
+        for entry_id in ids:
+            if kind in NEEDED_TO_RUN and not stored(kind, entry_id):
+                missing.setdefault(entry_id, []).append(kind)
+    return missing
+
+
+def stored(kind: str, entry_id: str) -> bool:
+    """Whether this environment already has the entry's baseline of this kind (in its Keras's layouts)."""
+    import json
+
+    from keras_upgrade_gate.conformance import baselines, golden, golden_fit, measure
+    from keras_upgrade_gate.layers import catalog, compat
+
+    def names(path):
+        return path.exists() and f"[{entry_id}" in path.read_text()
+
+    def recorded(path, *keys):
+        if not path.exists():
+            return False
+        data = json.loads(path.read_text())
+        for key in keys:
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        return bool(data)
+
+    if kind == "traits":
+        return recorded(baselines.MEASUREMENTS / "traits.json", compat.GENERATION, "traits", entry_id)
+    if kind == "snapshots":  # configs for every buildable entry; summaries for models
+        summaries = (("", "test_summary.ambr"), (compat.SUMMARY_LAYOUT, "test_summary_text.ambr"))
+        wanted = ((f"configs-{compat.CONFIG_LAYOUT}", "test_configs.ambr"),
+                  *(summaries if catalog.get(entry_id).kind == "model" else ()))
+        return all(names(baselines.SNAPSHOTS / layout / name) for layout, name in wanted)
+    if kind == "golden":
+        return (golden.generation_dir() / f"{entry_id}.npz").exists()
+    if kind == "golden_fit":
+        return golden_fit.path_for(entry_id).exists()
+    if kind == "saved":
+        return (baselines.SAVED / measure.env_name() / entry_id).is_dir()
+    return recorded(baselines.MEASUREMENTS / f"convergence-{measure.env_name()}.json", entry_id)
+
+
+def steps(only: list[str], seeds: int, missing_only: bool = False) -> list[tuple[str, list[str] | None]]:
+    """(kind, argv for that kind's command) for the given entries; None where no entry needs that kind
+    (with ``missing_only``, where every entry of the kind already has its baseline here)."""
+    from keras_upgrade_gate.conformance import baselines, measure
+
+    chosen = {kind: [e for e in ids if not (missing_only and stored(kind, e))]
+              for kind, ids in entries_of_each_kind(only).items()}
     saved_folder = str(baselines.SAVED / measure.env_name())
-    return [
-        ("traits", []),
-        ("snapshots", ["--only", *only]),
-        ("golden", ["--write", "--only", *models] if models else None),
-        ("golden_fit", ["--write", "--only", *recipes] if recipes else None),
-        ("saved", ["--write", saved_folder, "--golden", "--only", *golden_saved] if golden_saved else None),
-        ("convergence", ["--seeds", str(seeds), "--only", ",".join(recipes)] if recipes else None),
-    ]
+    argv = {
+        "traits": [],
+        "snapshots": ["--only", *chosen["snapshots"]],
+        "golden": ["--write", "--only", *chosen["golden"]],
+        "golden_fit": ["--write", "--only", *chosen["golden_fit"]],
+        "saved": ["--write", saved_folder, "--golden", "--only", *chosen["saved"]],
+        "convergence": ["--seeds", str(seeds), "--only", ",".join(chosen["convergence"])],
+    }
+    return [(kind, argv[kind] if chosen[kind] else None) for kind in KINDS]
 
 
 def _command(kind: str):
-    from conformance import coverage, golden, golden_fit, measure, saving, snapshots
+    from keras_upgrade_gate.conformance import coverage, golden, golden_fit, measure, saving, snapshots
 
     def traits(_argv):
         coverage.write_traits()
@@ -52,19 +118,29 @@ def _command(kind: str):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", required=True, metavar="ID", help="the entries whose baselines to write")
+    parser.add_argument("--only", nargs="+", metavar="ID", help="the entries whose baselines to write (default: all)")
+    parser.add_argument("--force", action="store_true",
+                        help="rewrite every baseline of those entries; without it only the missing ones are written")
     parser.add_argument("--seeds", type=int, default=5, help="convergence runs per recipe (the rule reads 5)")
     parser.add_argument("--skip", nargs="+", default=(), choices=KINDS, help="kinds to leave as they are")
     parser.add_argument("--dry-run", action="store_true", help="print the steps, write nothing")
     args = parser.parse_args(argv)
-    from layers import catalog
+    from keras_upgrade_gate.layers import catalog
 
-    unknown = sorted(set(args.only) - set(catalog.ids()))
+    unknown = sorted(set(args.only or ()) - set(catalog.ids()))
     if unknown:
-        parser.error(f"not in this catalogue: {', '.join(unknown)} (`python -m layers list` shows the ids)")
-    for kind, kind_argv in steps(args.only, args.seeds):
+        parser.error(f"not in this catalogue: {', '.join(unknown)} (`keras-gate list` shows the ids)")
+    from keras_upgrade_gate.conformance import baselines
+
+    baselines.refuse_another_layout()
+    only = args.only or catalog.ids()
+    if args.only is None and catalog.is_seed_catalogue() and not args.force:
+        only = []  # the seed catalogue's baselines are committed; rewrite them with --only or --force
+    if not args.dry_run:
+        baselines.stamp_the_layout()
+    for kind, kind_argv in steps(only, args.seeds, missing_only=not args.force):
         if kind in args.skip or kind_argv is None:
-            print(f"{kind}: {'skipped' if kind in args.skip else 'no entry of this kind'}")
+            print(f"{kind}: {'skipped' if kind in args.skip else 'nothing to write (every baseline is stored)'}")
             continue
         print(f"{kind}: {' '.join(kind_argv) or 'every model'}", flush=True)
         if args.dry_run:

@@ -9,7 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _show(entry_id: str) -> int:
-    from layers import catalog
+    from keras_upgrade_gate.layers import catalog
 
     try:
         entry = catalog.get(entry_id)
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     show.add_argument("id")
     args = parser.parse_args(argv)
     if args.command == "list":
-        from layers import catalog
+        from keras_upgrade_gate.layers import catalog
 
         for entry_id in catalog.ids(args.kind):
             print(entry_id)

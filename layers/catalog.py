@@ -68,15 +68,22 @@ class SharedLayer:
     outputs: tuple[int, ...] | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Entry:
+    """One thing the gate checks: a model (or layer) and how to feed it, with optional training.
+
+    A team fills in ``id``, ``builder`` and ``sample_input`` (and ``recipe`` to gate training); the other
+    fields describe the seed catalogue's entries (their seed document, what the canonical form changed).
+    ``builder`` is ``builder()``, or ``builder(small)`` when it names a parameter ``small`` (two sizes); ``sample_input`` is a per-sample shape such as
+    ``(12,)`` (uniform floats) or ``sample_input(small, batch_size, rng)`` returning the model's inputs.
+    """
     id: str
-    seed: str
-    title: str
-    kind: str
-    builder: Callable[[bool], Any] | None = None  # builder(small) -> built model or layer
+    builder: Callable[..., Any] | None = None  # builder(small) -> built model or layer
     # The sample input for a forward pass: sample_input(small, batch_size, rng).
-    sample_input: Callable[..., Any] | None = None
+    sample_input: Callable[..., Any] | tuple | None = None
+    kind: str = "model"
+    title: str = ""
+    seed: str = ""  # the seed document; for a team's entry, the file that registered it (filled by register)
     helper: Callable[..., Any] | None = None  # the canonical function of a helper entry
     changes: tuple[str, ...] = ()  # what the canonical form changed from the seed, and why
     # The seed's literal code, run as is: one callable, or {variant: callable} where a seed
@@ -92,10 +99,40 @@ class Entry:
     shared: tuple[SharedLayer, ...] = ()  # layers called more than once, for the node checks
 
     def __post_init__(self):
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError(f"an entry needs an id (a non-empty string), got {self.id!r}")
         if self.kind not in KINDS:
-            raise ValueError(f"{self.id}: unknown kind {self.kind!r}")
+            raise ValueError(f"{self.id}: unknown kind {self.kind!r} (one of {', '.join(KINDS)})")
         if self.kind in BUILDABLE_KINDS and (self.builder is None or self.sample_input is None):
             raise ValueError(f"{self.id}: a {self.kind} entry needs a builder and a sample_input")
+        if self.builder is not None and not _takes_small(self.builder):
+            object.__setattr__(self, "builder", _ignoring_size(self.builder))
+        if isinstance(self.sample_input, (tuple, list)):
+            from keras_upgrade_gate.layers.building import uniform_input
+
+            object.__setattr__(self, "sample_input", uniform_input(tuple(self.sample_input)))
+        if not self.title:
+            object.__setattr__(self, "title", self.id)
+
+
+def _takes_small(function) -> bool:
+    """Whether a builder is builder(small): it names the parameter, or takes exactly one (a seed's lambda)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a builtin or C callable: called as builder(small)
+        return True
+    required = [p for p in parameters.values() if p.default is p.empty and p.kind is not p.VAR_KEYWORD]
+    return "small" in parameters or len(required) == 1
+
+
+def _ignoring_size(builder):
+    """builder() as builder(small): a team's model has one size; the gate's small one is the same."""
+    def sized(small=False):
+        return builder()
+    sized.__wrapped__ = builder
+    return sized
 
 
 _REGISTRY: dict[str, Entry] = {}
@@ -104,21 +141,36 @@ _ORIGIN: dict[str, str] = {}  # entry id: the module that registered it
 
 def register(entry: Entry) -> Entry:
     """Add an entry to the catalogue: the one public registration, for the seed modules and a team's alike."""
+    caller = sys._getframe(1).f_globals
+    if not isinstance(entry, Entry):
+        raise TypeError(f"register() takes an Entry, got {type(entry).__name__} (from keras_upgrade_gate import Entry)")
     if entry.id in _REGISTRY:
-        raise ValueError(f"duplicate catalogue id {entry.id!r}")
+        raise ValueError(f"catalogue id {entry.id!r} is registered twice: by {_ORIGIN[entry.id]} and by "
+                         f"{caller.get('__name__', '?')}; give one of them another id")
+    if not entry.seed and caller.get("__file__"):
+        entry = dataclasses.replace(entry, seed=_shown(caller["__file__"]))
     _REGISTRY[entry.id] = entry
     # The caller's module decides whether the entry belongs to this run's catalogue: a check that imports
     # a seed module for its constants must not put seed entries into a team's catalogue.
-    _ORIGIN[entry.id] = sys._getframe(1).f_globals.get("__name__", "")
+    _ORIGIN[entry.id] = caller.get("__name__", "")
     return entry
 
 
+def _shown(path: str) -> str:
+    import pathlib
+
+    try:
+        return str(pathlib.Path(path).resolve().relative_to(pathlib.Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
 def _in_catalogue(entry_id: str) -> bool:
-    from layers import sources
+    from keras_upgrade_gate.layers import sources
 
     origin, modules = _ORIGIN[entry_id], sources.configured().modules
     if not modules:
-        return origin.startswith("layers.seed")
+        return origin.startswith("keras_upgrade_gate.layers.seed")
     return any(origin == m or origin.startswith(m + ".") for m in modules)
 
 
@@ -129,20 +181,20 @@ def _load_all() -> None:
     import importlib
     import pkgutil
 
-    import layers
-    from layers import sources
+    from keras_upgrade_gate import layers
+    from keras_upgrade_gate.layers import sources
 
     if not sources.configured().is_seed_catalogue:
         sources.import_team_modules()
         return
     for module in pkgutil.iter_modules(layers.__path__):
         if module.name.startswith("seed"):
-            importlib.import_module(f"layers.{module.name}")
+            importlib.import_module(f"{layers.__name__}.{module.name}")
 
 
 def is_seed_catalogue() -> bool:
     """Whether the catalogue is this project's seed entries (no team's modules named)."""
-    from layers import sources
+    from keras_upgrade_gate.layers import sources
 
     return sources.configured().is_seed_catalogue
 

@@ -437,7 +437,7 @@ def load_as(fmt: str, path: str, rebuild=None):
     without custom_objects (registration must suffice); SavedModels load through TensorFlow's
     own loader and their serving signature; weights load into ``rebuild()``, the model rebuilt
     from code (which also names the SavedModel's inputs and outputs)."""
-    from layers.building import as_list
+    from keras_upgrade_gate.layers.building import as_list
 
     if fmt in ("keras", "h5"):
         model = keras.models.load_model(path, compile=False)

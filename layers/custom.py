@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from layers.compat import SERIALIZATION_PACKAGE, build_multi_head_attention, keras, register
+from keras_upgrade_gate.layers.compat import SERIALIZATION_PACKAGE, build_multi_head_attention, keras, register
 
 Layer = keras.layers.Layer
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixtures import digits
-from layers.building import built_layer, uniform_input
-from layers.catalog import Entry, Quick, Recipe, register
-from layers.compat import keras
-from layers.custom import AttentionLayer
+from keras_upgrade_gate.fixtures import digits
+from keras_upgrade_gate.layers.building import built_layer, uniform_input
+from keras_upgrade_gate.layers.catalog import Entry, Quick, Recipe, register
+from keras_upgrade_gate.layers.compat import keras
+from keras_upgrade_gate.layers.custom import AttentionLayer
 
 SEED = "000_ca1e91e32f16e248.txt"
 MNIST_SHAPE = (28, 28)  # documented: MNIST rows as a 28-step sequence

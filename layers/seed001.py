@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.building import built_layer, uniform_input
-from layers.catalog import Entry, register
-from layers.compat import keras
-from layers.custom import SelfAttentionLayer
+from keras_upgrade_gate.layers.building import built_layer, uniform_input
+from keras_upgrade_gate.layers.catalog import Entry, register
+from keras_upgrade_gate.layers.compat import keras
+from keras_upgrade_gate.layers.custom import SelfAttentionLayer
 
 SEED = "001_57f78894688d14a5.txt"
 WIDTH = 128  # documented: Input(shape=(None, 128)), SelfAttentionLayer(units=128)

@@ -4,12 +4,12 @@ from __future__ import annotations
 import os
 import tempfile
 
-from fixtures.image_folder import IMAGE_FOLDER_VERSION, write_image_folder
-from layers.building import built_layer, uniform_input
-from layers.catalog import Entry, Quick, Recipe, register
-from layers.compat import image_data_generator, keras
-from layers.custom import SELayer
-from layers.plots import plot_history
+from keras_upgrade_gate.fixtures.image_folder import IMAGE_FOLDER_VERSION, write_image_folder
+from keras_upgrade_gate.layers.building import built_layer, uniform_input
+from keras_upgrade_gate.layers.catalog import Entry, Quick, Recipe, register
+from keras_upgrade_gate.layers.compat import image_data_generator, keras
+from keras_upgrade_gate.layers.custom import SELayer
+from keras_upgrade_gate.layers.plots import plot_history
 
 SEED = "002_74cde15d6c4c7e60.txt"
 HEIGHT = WIDTH = 128

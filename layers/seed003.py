@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from fixtures.generators import get_data, planted_tokens
-from layers.building import built_layer, uniform_input
-from layers.catalog import Entry, Recipe, register
-from layers.compat import keras, to_categorical
-from layers.custom import DenseAttention, ProbAttention
-from layers.plots import plot_attention_vector
+from keras_upgrade_gate.fixtures.generators import get_data, planted_tokens
+from keras_upgrade_gate.layers.building import built_layer, uniform_input
+from keras_upgrade_gate.layers.catalog import Entry, Recipe, register
+from keras_upgrade_gate.layers.compat import keras, to_categorical
+from keras_upgrade_gate.layers.custom import DenseAttention, ProbAttention
+from keras_upgrade_gate.layers.plots import plot_attention_vector
 
 SEED = "003_08d8aaaef77c6193.txt"
 INPUT_DIM = 4

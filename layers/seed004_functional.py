@@ -5,11 +5,11 @@ import dataclasses
 
 import numpy as np
 
-from fixtures import digits
-from fixtures.generators import one_hot_chars, planted_features, planted_tokens
-from layers.building import uniform_input
-from layers.catalog import Entry, Quick, Recipe, SharedLayer, register
-from layers.compat import keras, to_categorical
+from keras_upgrade_gate.fixtures import digits
+from keras_upgrade_gate.fixtures.generators import one_hot_chars, planted_features, planted_tokens
+from keras_upgrade_gate.layers.building import uniform_input
+from keras_upgrade_gate.layers.catalog import Entry, Quick, Recipe, SharedLayer, register
+from keras_upgrade_gate.layers.compat import keras, to_categorical
 
 SEED = "004_158197f8a9253614.txt"
 L = keras.layers

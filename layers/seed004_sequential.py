@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from fixtures.generators import planted_features, planted_images, planted_sequences, planted_tokens
-from layers.building import token_input, uniform_input
-from layers.catalog import Entry, Quick, Recipe, register
-from layers.compat import keras, sgd_with_decay, to_categorical
+from keras_upgrade_gate.fixtures.generators import planted_features, planted_images, planted_sequences, planted_tokens
+from keras_upgrade_gate.layers.building import token_input, uniform_input
+from keras_upgrade_gate.layers.catalog import Entry, Quick, Recipe, register
+from keras_upgrade_gate.layers.compat import keras, sgd_with_decay, to_categorical
 
 SEED = "004_158197f8a9253614.txt"
 MAX_FEATURES = 20000  # seq.lstm_classifier: undefined in the seed; a common IMDB vocabulary size

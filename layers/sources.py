@@ -3,7 +3,7 @@
 A team gates its own models by naming the modules that register them (with ``catalog.register``, as the
 seed modules do) and the folder their baselines live in, either in the environment::
 
-    GATE_MODELS=team.models GATE_BASELINES=gate-baselines python -m conformance.gate --env tf221
+    GATE_MODELS=team.models GATE_BASELINES=gate-baselines python -m keras_upgrade_gate.conformance.gate --env tf221
 
 or in the ``pyproject.toml`` of the directory the gate runs in::
 
@@ -13,7 +13,7 @@ or in the ``pyproject.toml`` of the directory the gate runs in::
 
 The environment wins over the file.  Named modules replace the seed catalogue (a team's gate runs on its
 own models); their directory is put on ``sys.path`` so ``team.models`` imports from the team's checkout.
-With neither set, the catalogue is the project's seed modules (``layers/seed*.py``) and the baselines are
+With neither set, the catalogue is the gate's seed modules (``layers/seed*.py``) and the baselines are
 the project's own (fixtures/, conformance/__snapshots__).
 """
 from __future__ import annotations
@@ -73,6 +73,7 @@ def configured() -> Source:
 
 
 def _is_this_project(directory: pathlib.Path) -> bool:
+    """The gate's own repository, whose pyproject.toml describes the gate, not a team's catalogue."""
     return directory.resolve() == pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -90,4 +91,15 @@ def import_team_modules() -> None:
             if error.name and name.startswith(error.name):
                 raise SystemExit(f"{source.where} names {name!r}, which does not import from {pathlib.Path.cwd()}: "
                                  f"{error}") from None
-            raise
+            raise SystemExit(_import_failed(source, name, error)) from error
+        except Exception as error:  # the team's module raised: name it, with the line it raised at
+            raise SystemExit(_import_failed(source, name, error)) from error
+
+
+def _import_failed(source: Source, name: str, error: BaseException) -> str:
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "importlib" not in f.filename]
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return (f"{source.where} names {name!r}, which raised on import{where}: {type(error).__name__}: {error}\n"
+            f"fix the module (python -c 'import {name}' shows the whole traceback) and run the gate again")

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 
-from layers import catalog, compat
-from layers.catalog import Quick
+from keras_upgrade_gate.layers import catalog, compat
+from keras_upgrade_gate.layers.catalog import Quick
 
 HOLDOUT = 0.2  # recipes the seed trains without validation are judged on a 20% holdout
 

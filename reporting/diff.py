@@ -1,7 +1,7 @@
 """The upgrade diff: what changed from a baseline environment to a candidate.
 
-    python -m reporting.diff tf215 tf221              # env names under reports/
-    python -m reporting.diff old/results.json new/results.json
+    python -m keras_upgrade_gate.reporting.diff tf215 tf221              # env names under reports/
+    python -m keras_upgrade_gate.reporting.diff old/results.json new/results.json
 
 Prints regressions (a check that passed on the baseline fails, errors or did not run on the
 candidate), fixes, changed skips, changed recorded values, expected differences that
@@ -15,7 +15,7 @@ import argparse
 import pathlib
 import sys
 
-from reporting import compare, results
+from keras_upgrade_gate.reporting import compare, results
 
 
 def resolve(name: str, reports: pathlib.Path) -> pathlib.Path:

@@ -1,6 +1,6 @@
 """reports/index.html: every check of every environment on one page.
 
-    python -m reporting.index [reports]
+    python -m keras_upgrade_gate.reporting.index [reports]
 
 Rows are checks grouped by snippet, columns are environments (oldest Keras first, then TensorFlow); each cell
 is pass, fail, skip, expected difference or reworded (an expected error in new words), outlined where a recorded value drifted from the
@@ -17,7 +17,7 @@ import sys
 
 from packaging.version import InvalidVersion, Version
 
-from reporting import compare, results
+from keras_upgrade_gate.reporting import compare, results
 
 SYMBOL = {compare.PASS: "✓", compare.FAIL: "✗", compare.SKIP: "–", compare.XDIFF: "≠", compare.REWORDED: "≃",
           compare.ABSENT: ""}

@@ -1,4 +1,4 @@
-"""Pytest plugin the gate loads (``-p reporting.plugin``): writes results.json, adds figures to the HTML.
+"""Pytest plugin the gate loads (``-p keras_upgrade_gate.reporting.plugin``): writes results.json, adds figures to the HTML.
 
 It keeps, per test, the outcome, duration, failure message, recorded values and the
 expected-difference rows that applied, then writes them with the environment at the end.
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from reporting import results
+from keras_upgrade_gate.reporting import results
 
 PARITY_PREFIX = "parity "
 
@@ -62,7 +62,7 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    from reporting import repro
+    from keras_upgrade_gate.reporting import repro
 
     recipe = dict(item.user_properties).get(repro.RECIPE_KEY)
     html_extras = sys.modules.get("pytest_html.extras")
@@ -73,7 +73,7 @@ def pytest_runtest_makereport(item, call):
 
 def _applied_expectations() -> list:
     """Rows of conformance/expectations.py looked up since the last call (empty if never imported)."""
-    module = sys.modules.get("conformance.expectations")
+    module = sys.modules.get("keras_upgrade_gate.conformance.expectations")
     if module is None:
         return []
     rows, module.APPLIED[:] = list(module.APPLIED), []
@@ -116,15 +116,15 @@ class ResultsCollector:
             test["message"] = _skip_reason(report)
 
     def pytest_sessionfinish(self, session, exitstatus):
-        from conformance import tiers
-        from layers import compat  # imported here: the collector is only registered inside a gate run
+        from keras_upgrade_gate.conformance import tiers
+        from keras_upgrade_gate.layers import compat  # imported here: the collector is only registered inside a gate run
 
         if self.internal_error or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
             reason = self.internal_error.strip().splitlines()[-1] if self.internal_error.strip() else ""
             test = results.died_test(f"the gate stopped before the end (pytest exit {int(exitstatus)}"
                                      f"{': ' + reason if reason else ''}); {len(self.tests)} checks reported")
             self.tests[test["nodeid"]] = test
-        from reporting import repro
+        from keras_upgrade_gate.reporting import repro
 
         repro.write_scripts(pathlib.Path(self.path).parent, self.tests.values())
         results.write(self.path, {
@@ -180,7 +180,7 @@ def pytest_html_results_summary(prefix, summary, postfix, session):
     tests = session.config.stash.get(FIGURE_VALUES, None)
     if not tests:
         return
-    from reporting import figures
+    from keras_upgrade_gate.reporting import figures
 
     by_snippet: dict[str, list[str]] = {}
     parity: dict[str, dict] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pathlib
 import textwrap
 
-from reporting import results
+from keras_upgrade_gate.reporting import results
 
 RECIPE_KEY = "repro"  # the recorded value a failing check leaves its recipe under
 

@@ -1,7 +1,7 @@
 """Where a gate run's time goes, side by side for several runs.
 
-    python -m reporting.timing tf215 tf221                      # env names under reports/
-    python -m reporting.timing reports/*/results.json           # the whole matrix
+    python -m keras_upgrade_gate.reporting.timing tf215 tf221                      # env names under reports/
+    python -m keras_upgrade_gate.reporting.timing reports/*/results.json           # the whole matrix
 
 One column per run: its wall time, how it ran (serial or N xdist workers), TensorFlow's import
 (the floor every process pays), and the seconds each check kind took (the checks' own durations
@@ -13,8 +13,8 @@ import argparse
 import pathlib
 import sys
 
-from reporting import results
-from reporting.diff import resolve
+from keras_upgrade_gate.reporting import results
+from keras_upgrade_gate.reporting.diff import resolve
 
 
 def table(runs: dict[str, dict]) -> list[str]:

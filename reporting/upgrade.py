@@ -1,8 +1,8 @@
 """The upgrade a team makes, in one command: the gate in two environments, and the page that compares them.
 
-    python -m reporting.upgrade tf219-keras38 tf221                 # two environment names (tox builds them)
-    python -m reporting.upgrade "tensorflow==2.18.* keras==3.8.*" "tensorflow==2.21.* keras==3.15.*"
-    python -m reporting.upgrade requirements-old.txt requirements-new.txt   # the team's own pins
+    python -m keras_upgrade_gate.reporting.upgrade tf219-keras38 tf221                 # two environment names (tox builds them)
+    python -m keras_upgrade_gate.reporting.upgrade "tensorflow==2.18.* keras==3.8.*" "tensorflow==2.21.* keras==3.15.*"
+    python -m keras_upgrade_gate.reporting.upgrade requirements-old.txt requirements-new.txt   # the team's own pins
 
 FROM and TO are each a tox environment name (tf218-keras38, tf215, ...), pip requirement strings
 separated by spaces, or a requirements file.  Requirements get their own virtual environment under
@@ -25,11 +25,10 @@ import subprocess
 import sys
 import time
 
-from reporting import diff as upgrade_diff
-from reporting import results
-from reporting.upgrade_page import page
+from keras_upgrade_gate.reporting import diff as upgrade_diff
+from keras_upgrade_gate.reporting import results
+from keras_upgrade_gate.reporting.upgrade_page import page
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 ENV_NAME = re.compile(r"^(tf2\d\d|nightly)(-[a-z0-9]+)*$")
 BUILD_FAILED, REGRESSED, CLEAN = 2, 1, 0
 
@@ -72,7 +71,7 @@ def _slug(stem: str, requirements: tuple[str, ...]) -> str:
 
 def python_of(target: Side) -> pathlib.Path:
     """Build (or reuse) a requirements side's virtual environment; its Python."""
-    folder = ROOT / ".tox" / "upgrade" / target.name
+    folder = pathlib.Path(".tox") / "upgrade" / target.name  # in the folder it runs in, never the installed gate
     python = folder / "bin" / "python"
     stamp = folder / "requirements.txt"
     wanted = "\n".join(target.requirements) + "\n"
@@ -83,7 +82,10 @@ def python_of(target: Side) -> pathlib.Path:
         raise RuntimeError("uv is not installed: python -m pip install tox tox-uv")
     shutil.rmtree(folder, ignore_errors=True)
     subprocess.run([uv, "venv", "--quiet", "--python", "3.11", str(folder)], check=True)
-    install = subprocess.run([uv, "pip", "install", "--quiet", "--python", str(python), "-e", f"{ROOT}[test]",
+    from keras_upgrade_gate import install as gate_install
+
+    install = subprocess.run([uv, "pip", "install", "--quiet", "--python", str(python),
+                              *gate_install.arguments(),
                               *target.requirements], capture_output=True, text=True)
     if install.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
@@ -101,7 +103,7 @@ def run_gate(target: Side, reports: pathlib.Path, pytest_args: list[str]) -> pat
         command = [sys.executable, "-m", "tox", "-e", target.name, *(["--", *pytest_args] if pytest_args else [])]
         environment = dict(os.environ)
     else:
-        command = [str(python_of(target)), "-m", "conformance.gate", "--env", target.name, *pytest_args]
+        command = [str(python_of(target)), "-m", "keras_upgrade_gate.conformance.gate", "--env", target.name, *pytest_args]
         environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", GATE_ENV=target.name)
     print(f"upgrade: running the gate in {target.name}: {' '.join(command)}", flush=True)
     # Where the command runs: a team's checkout gates the team's catalogue (layers/sources.py), writing its reports.

@@ -12,7 +12,7 @@ import json
 import os
 import pathlib
 
-from reporting import compare, diff, index, results
+from keras_upgrade_gate.reporting import compare, diff, index, results
 
 PAGE_STYLE = index.STYLE + """
 .verdict{font-size:16px;padding:6px 10px;display:inline-block;margin:6px 0}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from reporting import results
-from selftest.run import ROOT
+from keras_upgrade_gate.reporting import results
+from keras_upgrade_gate.selftest.run import ROOT
 
 DETECTIONS: list[dict] = []
 ARGUMENTS: list[dict] = []  # the argument meta-test's table (selftest/test_arguments.py)
@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items):
 
 def pytest_terminal_summary(terminalreporter):
     if TIMED_RUNS:
-        from reporting import timing
+        from keras_upgrade_gate.reporting import timing
 
         terminalreporter.section("the default tier, serial and under workers (seconds)")
         paths = {name: ROOT / "reports" / name / "results.json" for name in TIMED_RUNS}

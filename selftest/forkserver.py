@@ -7,7 +7,7 @@ runtime threads exist to be lost in the fork) gives each run a fresh process wit
 Environment variables TensorFlow reads at import (TF_CPP_MIN_LOG_LEVEL, TF_ENABLE_ONEDNN_OPTS,
 ONEDNN_MAX_CPU_ISA) are fixed by the server's own environment; a request may set any other.
 
-Protocol (``python -m selftest.forkserver``): first one JSON line on stdout, ``{"keras": version, "keras3":
+Protocol (``python -m keras_upgrade_gate.selftest.forkserver``): first one JSON line on stdout, ``{"keras": version, "keras3":
 bool}`` (the generation the forks will run); then one JSON request per line on stdin,
 ``{"argv": [...gate arguments], "env": {...}, "log": path, "timeout": seconds}``; one JSON reply per line
 on stdout, ``{"returncode": int}`` (124 when the run outlived its timeout and was killed).
@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 
-from selftest.run import ROOT
+from keras_upgrade_gate.selftest.run import ROOT
 
 
 def serve(requests, replies) -> None:
@@ -40,7 +40,7 @@ def _run_forked(request: dict) -> int:
             os.setpgid(0, 0)  # its own process group: a timeout kills the run and any workers it started
             os.chdir(ROOT)
             os.environ.update(request["env"])
-            from conformance import gate
+            from keras_upgrade_gate.conformance import gate
 
             code = gate.run(request["argv"])
         except BaseException as error:  # noqa: BLE001 - the child must never return into the server loop
@@ -68,7 +68,7 @@ def main() -> None:
     os.dup2(2, 1)  # anything the imports print goes to stderr, never into the reply stream
     import pytest  # noqa: F401  (imported once, like TensorFlow and Keras)
 
-    from layers import compat  # TensorFlow and Keras: the cost every forked run shares
+    from keras_upgrade_gate.layers import compat  # TensorFlow and Keras: the cost every forked run shares
 
     replies.write(json.dumps({"keras": compat.KERAS_VERSION, "keras3": compat.IS_KERAS3}) + "\n")
     replies.flush()

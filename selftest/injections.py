@@ -11,8 +11,8 @@ import functools
 import inspect
 from typing import Callable
 
-from reporting.results import SUITE  # the snippet of a check about Keras itself (an oracle)
-from selftest import injections_keras2 as k2
+from keras_upgrade_gate.reporting.results import SUITE  # the snippet of a check about Keras itself (an oracle)
+from keras_upgrade_gate.selftest import injections_keras2 as k2
 
 STRUCTURAL = ["-m", "summary or shapes or documented or nodes"]
 GOLDEN = ["conformance/test_golden.py"]

@@ -11,7 +11,7 @@ default tier's cheap kinds that look at components: the config snapshots, the Nu
 facts (``JUDGE``).  A mutant is killed when that run fails; a survivor is a hole to close or an equivalent
 mutant, listed in ``EQUIVALENT`` with the reason.
 
-    python -m selftest.mutants [--workers 2] [--budget 900] [--only TEXT] [--list]
+    python -m keras_upgrade_gate.selftest.mutants [--workers 2] [--budget 900] [--only TEXT] [--list]
 
 writes reports/selftest/mutants.json and prints the score per area.
 """
@@ -101,8 +101,8 @@ def _defaults_of(function) -> list[tuple[str, object]]:
 
 def _used() -> dict:
     """(function, area) -> an entry using it: the catalogue's Keras constructors, losses and metrics."""
-    from conformance import coverage
-    from layers import catalog, compat
+    from keras_upgrade_gate.conformance import coverage
+    from keras_upgrade_gate.layers import catalog, compat
 
     keras = compat.keras
     used: dict = {}
@@ -156,7 +156,7 @@ def apply(spec: str, patcher) -> None:
 
 def run(selected: list[Mutant], workers: int, budget: float) -> list[dict]:
     """Each mutant in a forked gate run, ``workers`` at a time, until ``budget`` seconds have passed."""
-    from selftest.run import ForkServer, run_gate
+    from keras_upgrade_gate.selftest.run import ForkServer, run_gate
 
     start = time.monotonic()
     servers = [ForkServer() for _ in range(workers)]
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
             print(f"{m.area:10} {m.id:60} (default {m.original!r}; used by {m.used_by})")
         return 0
     rows = run(selected, args.workers, args.budget)
-    from selftest.run import ROOT
+    from keras_upgrade_gate.selftest.run import ROOT
 
     out = ROOT / "reports" / "selftest" / "mutants.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,13 +1,13 @@
 """Pytest plugin for the gate's subprocess: applies the injection named by $GATE_INJECT, or the
 mechanical mutant $GATE_MUTANT specifies (selftest/mutants.py).
 
-Loaded with ``-p selftest.plugin``; without $GATE_INJECT it does nothing (the clean run).
+Loaded with ``-p keras_upgrade_gate.selftest.plugin``; without $GATE_INJECT it does nothing (the clean run).
 """
 from __future__ import annotations
 
 import os
 
-from selftest.injections import BY_NAME, Patcher
+from keras_upgrade_gate.selftest.injections import BY_NAME, Patcher
 
 _patcher = Patcher()
 
@@ -15,7 +15,7 @@ _patcher = Patcher()
 def pytest_configure(config):
     name = os.environ.get("GATE_INJECT")
     if name:
-        from layers import compat
+        from keras_upgrade_gate.layers import compat
 
         patch = BY_NAME[name].patch_for(compat.IS_KERAS3)  # a KeyError names an unknown injection
         if patch is None:
@@ -23,7 +23,7 @@ def pytest_configure(config):
         patch(_patcher)
     mutant = os.environ.get("GATE_MUTANT")
     if mutant:
-        from selftest import mutants
+        from keras_upgrade_gate.selftest import mutants
 
         mutants.apply(mutant, _patcher)
 

@@ -9,7 +9,7 @@ import pathlib
 import subprocess
 import sys
 
-from reporting import results
+from keras_upgrade_gate.reporting import results
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,7 @@ def run_gate(label: str, select: list, inject: str | None = None, extra: tuple =
     if tier:
         env["GATE_TIER"] = tier
     report_env = f"selftest/{label}"  # reports/selftest/<label>/: not a column of the index
-    argv = ["--env", report_env, "-p", "selftest.plugin", "-q", "-o", "console_output_style=classic", *extra, *select]
+    argv = ["--env", report_env, "-p", "keras_upgrade_gate.selftest.plugin", "-q", "-o", "console_output_style=classic", *extra, *select]
     path = cwd / "reports" / report_env / "results.json"
     if path.exists():
         path.unlink()  # a run that writes nothing must not be judged by an earlier run's results
@@ -52,7 +52,7 @@ def run_gate(label: str, select: list, inject: str | None = None, extra: tuple =
         returncode = (server or _server()).run(argv, env, log, timeout=1200)
         output = log.read_text(errors="replace")[-6000:] if log.exists() else ""
     else:
-        done = subprocess.run([sys.executable, "-m", "conformance.gate", *argv], cwd=cwd,
+        done = subprocess.run([sys.executable, "-m", "keras_upgrade_gate.conformance.gate", *argv], cwd=cwd,
                               env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **env),
                               capture_output=True, text=True, timeout=1200)
         returncode, output = done.returncode, done.stdout[-4000:] + done.stderr[-2000:]
@@ -64,7 +64,7 @@ def keras3() -> bool:
     """Whether the gate runs Keras 3 here (the fork server knows: it imported it)."""
     if _forking():
         return _server().generation["keras3"]
-    probe = subprocess.run([sys.executable, "-c", "from layers import compat; print(compat.IS_KERAS3)"], cwd=ROOT,
+    probe = subprocess.run([sys.executable, "-c", "from keras_upgrade_gate.layers import compat; print(compat.IS_KERAS3)"], cwd=ROOT,
                            env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"), capture_output=True, text=True, check=True)
     return probe.stdout.strip().endswith("True")
 
@@ -77,7 +77,7 @@ class ForkServer:
     """A selftest/forkserver.py process: each run() is one gate run in a fork of it."""
 
     def __init__(self):
-        self.process = subprocess.Popen([sys.executable, "-m", "selftest.forkserver"], cwd=ROOT, text=True,
+        self.process = subprocess.Popen([sys.executable, "-m", "keras_upgrade_gate.selftest.forkserver"], cwd=ROOT, text=True,
                                         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         atexit.register(self.close)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import arguments, golden_fit
-from conformance.golden_tolerances import for_this_generation
-from layers import catalog
-from layers.training import quick_epochs
+from keras_upgrade_gate.conformance import arguments, golden_fit
+from keras_upgrade_gate.conformance.golden_tolerances import for_this_generation
+from keras_upgrade_gate.layers import catalog
+from keras_upgrade_gate.layers.training import quick_epochs
 
 pytestmark = pytest.mark.selftest
 

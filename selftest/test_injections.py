@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from selftest.injections import INJECTIONS
-from selftest.run import keras3, run_gate
+from keras_upgrade_gate.selftest.injections import INJECTIONS
+from keras_upgrade_gate.selftest.run import keras3, run_gate
 
 pytestmark = pytest.mark.selftest
 

@@ -1,11 +1,11 @@
 """The mechanical mutants (selftest/mutants.py): the rules that make them, and the patch that applies one.
-The mutation run itself is ``python -m selftest.mutants`` (minutes; its score goes in the closing notes)."""
+The mutation run itself is ``python -m keras_upgrade_gate.selftest.mutants`` (minutes; its score goes in the closing notes)."""
 from __future__ import annotations
 
 import pytest
 
-from selftest import mutants
-from selftest.injections import Patcher
+from keras_upgrade_gate.selftest import mutants
+from keras_upgrade_gate.selftest.injections import Patcher
 
 pytestmark = pytest.mark.selftest
 

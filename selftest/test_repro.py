@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from reporting import results
-from selftest.injections import BY_NAME
-from selftest.run import ROOT, keras3, run_gate
+from keras_upgrade_gate.reporting import results
+from keras_upgrade_gate.selftest.injections import BY_NAME
+from keras_upgrade_gate.selftest.run import ROOT, keras3, run_gate
 
 pytestmark = pytest.mark.selftest
 
@@ -59,7 +59,7 @@ def _golden_writer() -> str:
 
 def _script(path, inject=None) -> subprocess.CompletedProcess:
     command = [sys.executable, str(path)] if inject is None else [
-        sys.executable, "-m", "selftest.under_injection", inject, str(path)]
+        sys.executable, "-m", "keras_upgrade_gate.selftest.under_injection", inject, str(path)]
     # From outside the project, so the script cannot import the gate even by accident (the injected
     # run needs the selftest's modules: it runs from the project, the script itself is unchanged).
     return subprocess.run(command, cwd=ROOT if inject else path.parent, capture_output=True, text=True, timeout=300,
@@ -80,7 +80,7 @@ def test_the_reproduction_fails_where_the_check_fails_and_passes_where_it_passes
     script = ROOT / "reports" / "selftest" / label / failure["repro"]["script"]
     assert script.name == f"{results.repro_name(failure['nodeid'])}.py" and script.exists(), script
     text = script.read_text()
-    assert "from layers" not in text and "import conformance" not in text, "the script imports the gate"
+    assert "keras_upgrade_gate" not in text, "the script imports the gate"
 
     clean = _script(script)
     assert clean.returncode == 0 and "passes on TensorFlow" in clean.stdout, (
@@ -93,9 +93,9 @@ def test_the_reproduction_fails_where_the_check_fails_and_passes_where_it_passes
 def test_every_model_written_as_its_builder_wrote_it_has_its_layer_configs():
     """The config scripts' model code (model_code.source with as_written) rebuilds every model entry's exact
     layer lines on the Keras that runs it: a script that failed on the good Keras would be a false report."""
-    from conformance import configs, model_code
-    from conformance.test_model_code import rebuild
-    from layers import catalog
+    from keras_upgrade_gate.conformance import configs, model_code
+    from keras_upgrade_gate.conformance.test_model_code import rebuild
+    from keras_upgrade_gate.layers import catalog
 
     for entry in catalog.entries("model"):
         with model_code.constructor_arguments() as as_written:

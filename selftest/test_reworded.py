@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reporting import compare
-from selftest.injections import REWORDINGS
-from selftest.run import keras3, run_gate
+from keras_upgrade_gate.reporting import compare
+from keras_upgrade_gate.selftest.injections import REWORDINGS
+from keras_upgrade_gate.selftest.run import keras3, run_gate
 
 pytestmark = pytest.mark.selftest
 

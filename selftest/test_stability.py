@@ -2,7 +2,7 @@
 the same recorded values (wall times aside); and the xdist run, as the gate runs it, fits the budget.
 
 One test does both: the selftest's xdist does not keep marked groups on one worker (pytest 9 and
-xdist 3.8, see conformance/conftest.py), and a budget check of its own would time a second default
+xdist 3.8, see conformance/session.py), and a budget check of its own would time a second default
 tier running beside the first (measured: 127 s against the stability run's 83 s on the 2-core machine)."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from selftest.run import ROOT, keras3, run_gate
+from keras_upgrade_gate.selftest.run import ROOT, keras3, run_gate
 
 pytestmark = pytest.mark.selftest
 
@@ -59,7 +59,7 @@ def test_random_order_and_xdist_agree_and_the_default_tier_fits_its_budget(recor
 def _fits_the_budget():
     """The default tier with two workers, as the gate runs it, within $GATE_BUDGET_SECONDS (120 s: the
     budget on a 2-core machine; a bigger or smaller machine sets its own)."""
-    from reporting import results, timing
+    from keras_upgrade_gate.reporting import results, timing
 
     data = results.load(ROOT / "reports" / "selftest" / "stability-xdist" / "results.json")
     budget = float(os.environ.get("GATE_BUDGET_SECONDS", BUDGET_SECONDS))

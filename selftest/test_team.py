@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from selftest.run import ROOT, run_gate
+from keras_upgrade_gate.selftest.run import ROOT, run_gate
 
 pytestmark = pytest.mark.selftest
 

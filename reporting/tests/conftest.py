@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from reporting import results
+from keras_upgrade_gate.reporting import results
 
 
 def make_test(nodeid, outcome="passed", values=None, snippet="seq.mlp_binary", expected=(), message=""):

@@ -1,5 +1,5 @@
-from reporting import compare
-from reporting.tests.conftest import ROW_KERAS3, make_test
+from keras_upgrade_gate.reporting import compare
+from keras_upgrade_gate.reporting.tests.conftest import ROW_KERAS3, make_test
 
 
 def test_status_of_each_outcome():

@@ -1,7 +1,7 @@
 import pytest
 
-from reporting import diff, results
-from reporting.tests.conftest import make_results, make_test
+from keras_upgrade_gate.reporting import diff, results
+from keras_upgrade_gate.reporting.tests.conftest import make_results, make_test
 
 
 def test_the_candidate_regression_drift_and_new_expected_difference_are_reported(two_envs, capsys):

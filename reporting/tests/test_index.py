@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from reporting import index
+from keras_upgrade_gate.reporting import index
 
 REPORTS = pathlib.Path(__file__).resolve().parents[2] / "reports"
 PASS_RGB, FAIL_RGB, DRIFT_RGB = (0xD8, 0xF5, 0xD8), (0xF8, 0xC9, 0xC9), (0xF0, 0xA0, 0x00)
@@ -58,7 +58,7 @@ def test_columns_are_ordered_by_keras_then_tensorflow(tmp_path):
     Keras 2.15, a nightly's dev release comes last."""
     import json
 
-    from reporting.tests.conftest import make_results
+    from keras_upgrade_gate.reporting.tests.conftest import make_results
 
     pairs = {"nightly": ("2.22.0.dev1", "3.16.0.dev1"), "tf221": ("2.21.0", "3.15.1"),
              "tf219-keras38": ("2.19.1", "3.8.0"), "tf216-keras30": ("2.16.2", "3.0.5"),
@@ -124,8 +124,8 @@ def test_a_newer_writer_the_reader_cannot_read_is_informational_in_the_grid(two_
 
 
 def test_a_reworded_expected_error_has_its_own_cell_state():
-    from reporting.tests.conftest import make_results, make_test
-    from reporting.tests.test_diff import REWORDED
+    from keras_upgrade_gate.reporting.tests.conftest import make_results, make_test
+    from keras_upgrade_gate.reporting.tests.test_diff import REWORDED
 
     nodeid = "c/test_saving.py::test_golden_artifact_loads_and_matches[func.inception-tf215-keras]"
     data = make_results("nightly", "2.22.0.dev1", "3.16.0.dev1",

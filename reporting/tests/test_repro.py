@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance import repro as recipes
-from reporting import repro, results
+from keras_upgrade_gate.conformance import repro as recipes
+from keras_upgrade_gate.reporting import repro, results
 
 NODEID = "conformance/test_golden.py::test_trajectory_matches_this_generations_baseline[seq.mlp_binary]"
 
@@ -26,7 +26,7 @@ def test_a_recipe_renders_a_script_that_names_the_check_and_imports_no_gate():
     compile(text, "repro.py", "exec")
     assert "Snippet: seq.mlp_binary" in text and "golden: forward output before training" in text
     assert "TF 2.21.0 / Keras 3.15.1" in text
-    assert "from layers" not in text and "conformance" not in text and "reporting" not in text
+    assert "keras_upgrade_gate" not in text and "conformance" not in text and "reporting" not in text
 
 
 @pytest.mark.parametrize("arrays", [np.arange(6.0).reshape(2, 3), [np.ones(2), np.zeros(3)],

@@ -1,4 +1,4 @@
-from reporting import results
+from keras_upgrade_gate.reporting import results
 
 def _item(params=None, snippet=None):
     from types import SimpleNamespace

@@ -1,5 +1,5 @@
-from reporting import results, timing
-from reporting.tests.conftest import make_results
+from keras_upgrade_gate.reporting import results, timing
+from keras_upgrade_gate.reporting.tests.conftest import make_results
 
 
 def _run(env, workers, wall, per_kind):

@@ -41,7 +41,7 @@ def test_every_keras_factor_of_tox_ini_is_a_keras3_minor_with_its_pin():
 
 
 def test_the_matrix_runs_every_keras3_minor_and_every_tensorflow_minor_in_pairs_the_pins_allow():
-    from reporting.tests.test_workflow import _expand
+    from keras_upgrade_gate.reporting.tests.test_workflow import _expand
 
     config = configparser.ConfigParser(interpolation=None)
     config.read(ROOT / "tox.ini")

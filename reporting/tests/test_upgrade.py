@@ -1,10 +1,10 @@
-"""python -m reporting.upgrade FROM TO: sides, the page, the exit codes (no TensorFlow: --reuse, or a fake gate)."""
+"""python -m keras_upgrade_gate.reporting.upgrade FROM TO: sides, the page, the exit codes (no TensorFlow: --reuse, or a fake gate)."""
 from __future__ import annotations
 
 import pytest
 
-from reporting import results, upgrade
-from reporting.tests.conftest import make_results, make_test
+from keras_upgrade_gate.reporting import results, upgrade
+from keras_upgrade_gate.reporting.tests.conftest import make_results, make_test
 
 
 @pytest.mark.parametrize("text", ["tf221", "tf218-keras38", "tf215", "tf221-legacy", "nightly", "tf221-keras312-full"])

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from layers.building import built_layer, uniform_input
-from layers.catalog import Entry, Recipe, register
-from layers.compat import keras
+from keras_upgrade_gate import Entry, Recipe, built_layer, keras, register
 
-SOURCE = "team/models.py"  # an entry's "seed": the file it comes from
 FEATURES = 12
 
 
@@ -69,25 +66,22 @@ def churn_data(seed=0, scale=1.0, small=False):
 
 
 register(Entry(
-    id="team.churn_classifier", seed=SOURCE, kind="model",
+    id="team.churn_classifier",
     title="Dense(16, relu) -> BatchNormalization -> Dense(1, sigmoid); adam, binary CE",
-    builder=lambda small: churn_classifier(), sample_input=uniform_input((FEATURES,)),
+    builder=churn_classifier, sample_input=(FEATURES,),
     recipe=Recipe(model_id="team.churn_classifier", data=churn_data,
                   compile=lambda: dict(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"]),
                   fit=dict(epochs=30, batch_size=32)),
-    changes=("none",), small_note="already small",
 ))
 
 register(Entry(
-    id="team.residual_encoder", seed=SOURCE, kind="model",
+    id="team.residual_encoder",
     title="ScaledResidual -> LayerNormalization -> Dense(4, softmax)",
-    builder=lambda small: residual_encoder(), sample_input=uniform_input((FEATURES,)),
-    changes=("none",), small_note="already small",
+    builder=residual_encoder, sample_input=(FEATURES,),
 ))
 
 register(Entry(
-    id="team.scaled_residual", seed=SOURCE, kind="layer",
+    id="team.scaled_residual", kind="layer",
     title="ScaledResidual alone: x + scale * tanh(x W) (its config and .keras round trips)",
-    builder=lambda small: built_layer(ScaledResidual(), (None, FEATURES)), sample_input=uniform_input((FEATURES,)),
-    changes=("none",), small_note="already small",
+    builder=lambda: built_layer(ScaledResidual(), (None, FEATURES)), sample_input=(FEATURES,),
 ))

@@ -1,4 +1,9 @@
-"""Seeding, sessions and shared builds for every check."""
+"""The gate's pytest session: seeding, tiers, shared builds and the scheduler, for every check.
+
+Loaded by the gate's runner (``-p keras_upgrade_gate.conformance.session``: conformance/gate.py), not as a
+conftest, so a team's run keeps its own rootdir, configuration and conftest and the hooks below still reach
+the xdist controller. Its command-line option and markers are the light plugin's (keras_upgrade_gate/plugin.py).
+"""
 from __future__ import annotations
 
 import json
@@ -10,9 +15,9 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, settings
 
-from conformance import tiers, unbuildable
-from layers import catalog, compat
-from reporting import results
+from keras_upgrade_gate.conformance import tiers, unbuildable
+from keras_upgrade_gate.layers import catalog, compat, sources
+from keras_upgrade_gate.reporting import results
 
 SEED = 1234
 
@@ -25,12 +30,6 @@ settings.register_profile(
     "thorough", max_examples=100, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
-
-
-def pytest_addoption(parser):
-    parser.addoption("--tier", default=None, choices=tiers.TIERS,
-                     help="default: covering subsets of the expensive kinds (conformance/tiers.py); "
-                          "full: every check for every entry (default: $GATE_TIER, else default)")
 
 
 def pytest_report_header(config):
@@ -51,7 +50,8 @@ def tier(request) -> str:
 def pytest_collection_modifyitems(config, items):
     """The default tier deselects the expensive checks of entries outside its covering subsets; an
     entry this Keras cannot build (a row says so) is judged once and skipped elsewhere (unbuildable.py)."""
-    skip_entries_of_another_catalogue(items)
+    keep_the_teams_checks(config, items)
+    skip_the_repositorys_own_checks(items)
     unbuildable.skip_unbuildable(items)
     tier = config.stash[TIER]
     kept, moved = [], []
@@ -66,20 +66,55 @@ def pytest_collection_modifyitems(config, items):
         write_groups(workerinput[SHARED_CACHE_GROUPS], workerinput["workerid"], items)
 
 
-def skip_entries_of_another_catalogue(items) -> None:
-    """A check about one seed entry (a documented figure, an API fact shown on a seed model) says so in a
-    team's run, where that entry is not catalogued; in the seed catalogue an unknown entry stays an error."""
+def keep_the_teams_checks(config, items) -> None:
+    """A team's run is about the team: its entries' checks and the Keras facts they rest on (the NumPy
+    oracles of Keras's layers, losses and optimizers).  The gate's checks of itself (its tables, tiers,
+    command line) and checks about a seed entry are left out, so they cannot fail a team's upgrade; they run
+    in the gate's own CI.  In the seed catalogue an unknown entry stays an error."""
     if catalog.is_seed_catalogue():
         return
     known = set(catalog.ids())
+    kept, moved = [], []
     for item in items:
-        entry_id = results.entry_of(item)
-        if entry_id is not None and entry_id not in known:
-            item.add_marker(pytest.mark.skip(reason=f"about the seed entry {entry_id}; this run gates a team's "
-                                                    "catalogue, which does not hold it"))
+        about_the_team = results.entry_of(item) in known or item.get_closest_marker("oracles") is not None
+        (kept if about_the_team else moved).append(item)
+    if moved:
+        config.hook.pytest_deselected(items=moved)
+        items[:] = kept
+
+
+def skip_the_repositorys_own_checks(items) -> None:
+    """A check of the gate's repository (``house``: its example team, its docs) needs the checkout; run from
+    the installed package it says so instead of failing on a folder a wheel does not hold."""
+    import keras_upgrade_gate
+
+    if keras_upgrade_gate._in_the_checkout():
+        return
+    for item in items:
+        if item.get_closest_marker("house"):
+            item.add_marker(pytest.mark.skip(reason="about the gate's repository, which an installed gate does not "
+                                                    "hold; it runs in the gate's own CI"))
+
+
+def refuse_to_run_without_baselines(config) -> None:
+    """A team's run in an environment it never recorded stops at once, naming what is missing and the command
+    that writes it, instead of failing check by check with "Snapshot does not exist"."""
+    if (catalog.is_seed_catalogue() or hasattr(config, "workerinput") or config.option.collectonly
+            or getattr(config.option, "update_snapshots", False)):
+        return
+    from keras_upgrade_gate.conformance import baselines, write_baselines
+
+    baselines.refuse_another_layout()
+    missing = write_baselines.missing_to_run()
+    if missing:
+        listed = "; ".join(f"{entry}: {', '.join(kinds)}" for entry, kinds in sorted(missing.items()))
+        raise pytest.UsageError(f"no baselines in {baselines.shown(sources.configured().baselines)} for this "
+                                f"environment (Keras {compat.KERAS_VERSION}) of {listed}. Record them "
+                                "with `keras-gate baselines` here (once per environment you gate), then run again.")
 
 
 def pytest_configure(config):
+    refuse_to_run_without_baselines(config)
     config.stash[TIER] = tiers.chosen_tier(config.getoption("--tier"))
     compat.enable_op_determinism()
     if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist"):
@@ -181,7 +216,7 @@ def built():
 def seeded_run():
     """``seeded_run(entry_id)``: the recipe's quick run with seed 0, trained once per test run and
     shared by the convergence checks (judged) and the determinism checks (repeated)."""
-    from layers.training import run_recipe
+    from keras_upgrade_gate.layers.training import run_recipe
 
     runs = {}
 
