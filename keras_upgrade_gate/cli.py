@@ -62,6 +62,7 @@ def _upgrade(args, pytest_args: list[str]) -> int:
     from keras_upgrade_gate.reporting import upgrade
 
     return upgrade.main([args.old, args.new, *(["--reuse"] if args.reuse else []),
+                         *(["--fail-on-known"] if args.fail_on_known else []),
                          *(["--", *pytest_args] if pytest_args else [])])
 
 
@@ -104,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     upgrade.add_argument("old", metavar="FROM", help="an environment name, pins ('tensorflow==2.18.*') or a file")
     upgrade.add_argument("new", metavar="TO", help="the same, for the version to move to")
     upgrade.add_argument("--reuse", action="store_true", help="compare the results already under reports/")
+    upgrade.add_argument("--fail-on-known", action="store_true", help="exit 1 on known Keras changes that break too")
     with_env(command("list", _list, "the entries, and the kinds of check that apply to each"))
     init = command("init", _init, "make a working team repository here (an empty folder)")
     init.add_argument("folder", nargs="?", default=".", help="where (default: here)")

@@ -3,7 +3,7 @@
 pytest loads it in every run of an environment where the gate is installed, a team's own unrelated tests
 included, so it imports neither TensorFlow nor any check: the gate's session (seeding, tiers, the xdist
 scheduler: conformance/session.py) is loaded by the gate's runner alone.  It leaves the team's pytest
-configuration as it is: the markers and warning filters below are added to it, never replacing it.
+configuration as it is: the markers below are added to it; the runner passes the warning filters as -W.
 """
 from __future__ import annotations
 
@@ -49,5 +49,3 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    for line in WARNINGS_IGNORED:
-        config.addinivalue_line("filterwarnings", line)

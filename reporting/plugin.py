@@ -127,15 +127,20 @@ class ResultsCollector:
         from keras_upgrade_gate.reporting import repro
 
         repro.write_scripts(pathlib.Path(self.path).parent, self.tests.values())
-        results.write(self.path, {
+        data = {
             "format": results.FORMAT, "env": pathlib.Path(self.path).parent.name,
-            "environment": compat.environment(),
+            "environment": where_it_ran(compat.environment()),
             "tier": tiers.chosen_tier(session.config.getoption("--tier", default=None)),
             "started": datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc).isoformat(),
             "wall_seconds": round(time.time() - self.started, 1),
             "timing": self.timing(),
-            "tests": sorted(self.tests.values(), key=lambda t: t["nodeid"])})
+            "tests": sorted(self.tests.values(), key=lambda t: t["nodeid"])}
+        results.write(self.path, data)
+        from keras_upgrade_gate.reporting import overview
+
+        pathlib.Path(self.path).with_name("summary.md").write_text(overview.summary_markdown(data), encoding="utf-8")
         session.config.stash[FIGURE_VALUES] = self.tests
+        session.config.stash[RUN] = data
 
     def timing(self) -> dict:
         """Seconds per check kind (setup, call and teardown), and the import floor."""
@@ -161,6 +166,24 @@ class ResultsCollector:
 
 
 FIGURE_VALUES = pytest.StashKey[dict]()
+RUN = pytest.StashKey[dict]()  # the run as results.json holds it, for the report's first screen
+
+
+def where_it_ran(environment: dict) -> dict:
+    """The versions, with NumPy and the CPU (model, instruction sets, cores): what a report says ran."""
+    import numpy
+
+    from keras_upgrade_gate.conformance import cpus
+
+    return {**environment, "numpy": numpy.__version__, "cpu": cpus.cpu_description()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_report_title(report):
+    from keras_upgrade_gate.layers import compat
+
+    env = os.environ.get("GATE_ENV", "local")
+    report.title = f"Keras upgrade gate: {env}, TensorFlow {compat.TF_VERSION}, Keras {compat.KERAS_VERSION}"
 
 
 def _first_line(report) -> str:
@@ -176,7 +199,13 @@ def _skip_reason(report) -> str:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_summary(prefix, summary, postfix, session):
-    """A figures section before the table: per snippet, its curves, attention and parity errors."""
+    """The run's first screen (what ran, the verdict, the failures, the grid: reporting/overview.py), then a
+    figures section after the counts: per snippet, its curves, attention and parity errors."""
+    run = session.config.stash.get(RUN, None)
+    if run:
+        from keras_upgrade_gate.reporting import overview
+
+        prefix.append(overview.html_overview(run))
     tests = session.config.stash.get(FIGURE_VALUES, None)
     if not tests:
         return

@@ -8,7 +8,8 @@ FROM and TO are each a tox environment name (tf218-keras38, tf215, ...), pip req
 separated by spaces, or a requirements file.  Requirements get their own virtual environment under
 ``.tox/upgrade/<name>/`` (uv, reused while the requirements are unchanged).  The gate runs in both
 (arguments after ``--`` go to pytest in both), then ``reports/upgrade-FROM-TO/index.html`` opens with
-the verdict and the regressions, and the diff is printed.  Exit 1 when TO regresses, 2 when either
+what breaks (new regressions and known Keras changes), what gets fixed and what changed value, and the
+diff is printed.  Exit 1 when TO regresses (``--fail-on-known``: or a known change breaks a check), 2 when either
 environment could not be built or left no results (that is said, never passed over).  Run from a
 team's checkout, both gates run on the team's catalogue and the page goes under its reports/.
 """
@@ -26,8 +27,8 @@ import sys
 import time
 
 from keras_upgrade_gate.reporting import diff as upgrade_diff
-from keras_upgrade_gate.reporting import results
-from keras_upgrade_gate.reporting.upgrade_page import page
+from keras_upgrade_gate.reporting import results, upgrade_changes
+from keras_upgrade_gate.reporting.upgrade_page import page, summary_markdown
 
 ENV_NAME = re.compile(r"^(tf2\d\d|nightly)(-[a-z0-9]+)*$")
 BUILD_FAILED, REGRESSED, CLEAN = 2, 1, 0
@@ -52,14 +53,14 @@ def side(text: str) -> Side:
         requirements = tuple(line for line in lines if line)
         if not requirements:
             raise ValueError(f"{text}: a requirements file with no requirement in it")
-        return Side(_slug(path.stem, requirements), requirements)
+        return Side(upgrade_changes.side_name(requirements) or _slug(path.stem, requirements), requirements)
     if ENV_NAME.match(text):
         return Side(text)
     requirements = tuple(text.split())
     if not any(re.match(r"(tensorflow|tf-nightly|keras|tf-keras|tf_keras)\b", r) for r in requirements):
         raise ValueError(f"{text!r}: neither an environment name (tf221, tf218-keras38), a requirements file, "
                          "nor requirements naming tensorflow or keras")
-    return Side(_slug("pins", requirements), requirements)
+    return Side(upgrade_changes.side_name(requirements) or _slug("pins", requirements), requirements)
 
 
 def _slug(stem: str, requirements: tuple[str, ...]) -> str:
@@ -125,6 +126,8 @@ def main(argv=None) -> int:
                         help="where the gates' reports are (default: reports/ here, where the gates write them)")
     parser.add_argument("--reuse", action="store_true",
                         help="compare the results already under --reports instead of running the gate")
+    parser.add_argument("--fail-on-known", action="store_true",
+                        help="exit 1 on known Keras changes that break a check too, not only on new regressions")
     args = parser.parse_args(argv)
     try:
         sides = [side(args.old), side(args.new)]
@@ -143,9 +146,13 @@ def main(argv=None) -> int:
     folder = args.reports / f"upgrade-{sides[0].name}-{sides[1].name}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.html").write_text(page(*loaded, reports=args.reports, folder=folder), encoding="utf-8")
+    (folder / "summary.md").write_text(summary_markdown(*loaded, str(folder / "index.html")), encoding="utf-8")
     print(upgrade_diff.render(*loaded, sections))
-    print(f"\nupgrade page: {folder / 'index.html'}")
-    return REGRESSED if sections["regressions"] else CLEAN
+    print(f"\nupgrade page: {folder / 'index.html'} (summary: {folder / 'summary.md'})")
+    known_breaks = [c for c in upgrade_changes.classify(*loaded)[upgrade_changes.BREAKS] if c.known]
+    if sections["regressions"] or (args.fail_on_known and known_breaks):
+        return REGRESSED
+    return CLEAN
 
 
 if __name__ == "__main__":

@@ -1,35 +1,29 @@
 """The upgrade page (reports/upgrade-FROM-TO/index.html): what a pull request that bumps Keras links to.
 
-It opens with the verdict and the regressions (snippet, check, both sides' outcomes, messages and
-recorded values, and the reproduction script where the gate wrote one), then recorded values that
-drifted, then expected differences that appeared or vanished and errors raised in new words, then
-everything else folded.  Self-contained: no server, no network.
+It answers "what breaks, and what gets fixed, if we move from FROM to TO?": the verdict, then three counts
+and their lists (reporting/upgrade_changes.py): what breaks (each a new regression or a known Keras change
+with its row's reason and range), what gets fixed, what changed value (grouped by entry and kind), each
+line with the entry, the check in words, FROM's and TO's value or error and the reproduction script; then
+everything else folded.  Self-contained: no server, no network.  ``summary_markdown`` is the same in one
+screen of Markdown (summary.md).
 """
 from __future__ import annotations
 
 import html
-import json
 import os
 import pathlib
 
 from keras_upgrade_gate.reporting import compare, diff, index, results
+from keras_upgrade_gate.reporting import upgrade_changes as changes
 
 PAGE_STYLE = index.STYLE + """
 .verdict{font-size:16px;padding:6px 10px;display:inline-block;margin:6px 0}
-.verdict.bad{background:#f8c9c9}.verdict.good{background:#d8f5d8}
+.verdict.bad{background:#f8c9c9}.verdict.good{background:#d8f5d8}.verdict.warn{background:#f6e3a8}
+.counts{display:flex;gap:12px;margin:8px 0}.count{border:1px solid #ccc;padding:8px 14px;text-decoration:none;color:#222}
+.count.bad{background:#fdeaea}.count.good{background:#eaf7ea}
+table.changes{table-layout:fixed;width:100%}table.changes td{overflow-wrap:anywhere}
 td{vertical-align:top}pre{margin:0;white-space:pre-wrap;max-width:60ch;font-size:12px}
 """
-
-
-def _side(test: dict | None) -> str:
-    if test is None:
-        return "<td>did not run</td>"
-    state = compare.status(test)
-    values = {k: v for k, v in test.get("values", {}).items() if k not in compare.IGNORED_KEYS}
-    text = test.get("message") or ""
-    shown = json.dumps(values, sort_keys=True, default=str)[:600] if values else ""
-    return (f'<td class="{index.CSS_CLASS[state]}">{index.SYMBOL[state]} {html.escape(state)}'
-            f'<pre>{html.escape(text[:1500])}</pre><pre>{html.escape(shown)}</pre></td>')
 
 
 def _repro_link(env: str, test: dict | None, reports: pathlib.Path, folder: pathlib.Path) -> str:
@@ -45,32 +39,94 @@ def _list(title: str, lines: list[str], open_: bool = True) -> str:
     return f'<details{" open" if open_ else ""}><summary><b>{html.escape(title)}: {len(unique)}</b></summary><ul>{items}</ul></details>'
 
 
+def verdict(found: dict) -> tuple[str, str]:
+    """(css class, sentence): red for a new regression, amber for known breaks only, green for neither."""
+    breaks = found[changes.BREAKS]
+    new = [c for c in breaks if not c.known]
+    if new:
+        return "bad", (f"{len(new)} new regression{'s' * (len(new) != 1)}"
+                       + (f" and {len(breaks) - len(new)} known Keras changes that break" if len(breaks) > len(new) else ""))
+    if breaks:
+        return "warn", f"no new regression, but {len(breaks)} known Keras changes break checks that work on FROM"
+    return "good", "nothing breaks"
+
+
+def _why(change: changes.Change) -> str:
+    if change.what == changes.BREAKS and not change.known:
+        return "<b>new regression</b>: no row records it"
+    if change.row:
+        return (f"known Keras change (Keras {html.escape(change.row['keras'])}): {html.escape(change.row['reason'])}"
+                f"<br><small>row {html.escape(change.row['check'])}</small>")
+    return ""
+
+
+def _table(found: list, candidate_env: str, reports: pathlib.Path, folder: pathlib.Path, pairs: dict) -> str:
+    if not found:
+        return "<p>none</p>"
+    rows = "".join(
+        f"<tr><td>{html.escape(c.entry)}</td><td>{html.escape(c.check)}"
+        f"{_repro_link(candidate_env, pairs.get(c.nodeid), reports, folder)}</td>"
+        f"<td>{html.escape(c.before)}</td><td>{html.escape(c.after)}</td><td>{_why(c)}</td></tr>" for c in found)
+    return ('<table class="changes"><colgroup><col style="width:13%"><col style="width:22%"><col style="width:20%">'
+            '<col style="width:22%"><col style="width:23%"></colgroup>'
+            "<thead><tr><th>entry</th><th>check</th><th>FROM</th><th>TO</th><th>why</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _drift(found: list) -> str:
+    if not found:
+        return "<p>none</p>"
+    groups = []
+    for (entry, kind), group in changes.grouped(found).items():
+        lines = "".join(f"<li>{html.escape(c.check)}: {html.escape(c.before)}</li>" for c in group)
+        groups.append(f"<details><summary>{html.escape(entry)} · {html.escape(kind)}: {len(group)}</summary>"
+                      f"<ul>{lines}</ul></details>")
+    return "".join(groups)
+
+
 def page(baseline: dict, candidate: dict, reports: pathlib.Path, folder: pathlib.Path) -> str:
     sections = diff.diff(baseline, candidate)
-    pairs = diff.paired(baseline, candidate)
-    regressions = [(nodeid, old, new) for nodeid, old, new in pairs if diff.is_regression(old, new)]
-    rows = "".join(
-        f'<tr><td>{html.escape((new or old)["snippet"])}</td><td>{html.escape(results.check_of(nodeid))}'
-        f'{_repro_link(candidate["env"], new, reports, folder)}</td>{_side(old)}{_side(new)}</tr>'
-        for nodeid, old, new in regressions)
-    verdict = (f'<p class="verdict bad">REGRESSED: {len(regressions)} checks that pass on {html.escape(diff.describe(baseline))} '
-               f'fail on {html.escape(diff.describe(candidate))}</p>' if regressions else
-               f'<p class="verdict good">no regressions from {html.escape(diff.describe(baseline))} to '
-               f'{html.escape(diff.describe(candidate))}</p>')
-    table = (f'<h2>Regressions</h2><table><thead><tr><th>snippet</th><th>check</th><th>{html.escape(baseline["env"])}</th>'
-             f'<th>{html.escape(candidate["env"])}</th></tr></thead><tbody>{rows}</tbody></table>' if regressions else "")
-    unchanged = [f"{results.check_of(n)}: {compare.status(o)}" for n, o, t in pairs
+    found = changes.classify(baseline, candidate)
+    pairs = {nodeid: new for nodeid, _, new in diff.paired(baseline, candidate)}
+    css, sentence = verdict(found)
+    breaks, new = found[changes.BREAKS], [c for c in found[changes.BREAKS] if not c.known]
+    counts = (f'<div class="counts"><a href="#breaks" class="count bad">What breaks: <b>{len(breaks)}</b><br>'
+              f'<small>{len(new)} new, {len(breaks) - len(new)} known Keras changes</small></a>'
+              f'<a href="#fixed" class="count good">What gets fixed: <b>{len(found[changes.FIXED])}</b></a>'
+              f'<a href="#changed" class="count">What changed value: <b>{len(found[changes.CHANGED])}</b></a></div>')
+    unchanged = [f"{results.check_of(n)}: {compare.status(o)}" for n, o, t in diff.paired(baseline, candidate)
                  if compare.status(o) == compare.status(t) and not diff.is_regression(o, t)]
+    reports_links = (f'Full reports: <a href="{html.escape(os.path.relpath(reports / baseline["env"] / "report.html", folder))}">'
+                     f'{html.escape(baseline["env"])}</a>, <a href="{html.escape(os.path.relpath(reports / candidate["env"] / "report.html", folder))}">'
+                     f'{html.escape(candidate["env"])}</a>.')
     return index.document(
         f'Upgrade {baseline["env"]} to {candidate["env"]}', PAGE_STYLE, "",
         f'<h1>Upgrade: {html.escape(diff.describe(baseline))} &rarr; {html.escape(diff.describe(candidate))}</h1>'
-        f'<p>Generated {index.generated_at()}. Full reports: <a href="{html.escape(os.path.relpath(reports / baseline["env"] / "report.html", folder))}">'
-        f'{html.escape(baseline["env"])}</a>, <a href="{html.escape(os.path.relpath(reports / candidate["env"] / "report.html", folder))}">'
-        f'{html.escape(candidate["env"])}</a>.</p>{verdict}{table}'
-        f'<h2>Drift</h2>{_list("recorded values that changed", sections["values changed"])}'
-        f'<h2>Expected differences</h2>{_list("appeared", sections["expected differences appeared"])}'
-        f'{_list("vanished", sections["expected differences vanished"])}'
-        f'{_list("expected errors raised in new words", sections["expected errors reworded"])}'
-        f'<h2>Everything else</h2>{_list("fixed", sections["fixed"], False)}'
+        f'<p class="verdict {css}">{html.escape(sentence)}</p>{counts}'
+        f'<h2 id="breaks">What breaks</h2><p>Checks that work on {html.escape(baseline["env"])} and fail on '
+        f'{html.escape(candidate["env"])}, new or known.</p>'
+        f'{_table(breaks, candidate["env"], reports, folder, pairs)}'
+        f'<h2 id="fixed">What gets fixed</h2>{_table(found[changes.FIXED], candidate["env"], reports, folder, pairs)}'
+        f'<h2 id="changed">What changed value</h2><p>By entry and kind of check; open one for its values.</p>'
+        f'{_drift(found[changes.CHANGED])}'
+        f'<h2>Everything else</h2><p>Generated {index.generated_at()}. {reports_links}</p>'
         f'{_list("skips changed", sections["skips changed"], False)}{_list("new checks", sections["new checks"], False)}'
+        f'{_list("expected errors raised in new words", sections["expected errors reworded"], False)}'
+        f'{_list("recorded values that changed (raw)", sections["values changed"], False)}'
         f'{_list("unchanged", unchanged, False)}')
+
+
+def summary_markdown(baseline: dict, candidate: dict, page_path: str) -> str:
+    """The upgrade in one screen of Markdown: the verdict, the breaks in a line each, the counts, the page."""
+    found = changes.classify(baseline, candidate)
+    css, sentence = verdict(found)
+    mark = {"bad": "❌", "warn": "⚠️", "good": "✅"}[css]
+    lines = [f"### Upgrade {diff.describe(baseline)} → {diff.describe(candidate)}", "", f"**{mark} {sentence}**", ""]
+    for change in found[changes.BREAKS][:12]:
+        why = "new regression" if not change.known else f"known (Keras {change.row['keras']}): {change.row['reason']}"
+        lines.append(f"- `{change.entry}` {change.check[:80]}: {change.after[:120]} ({why[:120]})")
+    if len(found[changes.BREAKS]) > 12:
+        lines.append(f"- ... and {len(found[changes.BREAKS]) - 12} more")
+    lines += ["", f"{len(found[changes.FIXED])} fixed, {len(found[changes.CHANGED])} changed values. "
+                  f"The page: `{page_path}`."]
+    return "\n".join(lines) + "\n"

@@ -13,11 +13,13 @@ def test_an_environment_name_is_a_tox_side(text):
     assert side.is_tox_env and side.name == text
 
 
-def test_requirement_strings_get_a_readable_name_that_changes_with_the_pins():
+def test_requirement_strings_get_a_name_that_reads_like_the_versions():
     old, new = upgrade.side("tensorflow==2.18.* keras==3.8.*"), upgrade.side("tensorflow==2.18.* keras==3.9.*")
     assert old.requirements == ("tensorflow==2.18.*", "keras==3.8.*")
-    assert old.name.startswith("tensorflow2.18.-keras3.8.-") and old.name != new.name
-    assert upgrade.ENV_NAME.match(old.name) is None  # never mistaken for a tox environment
+    assert (old.name, new.name) == ("tf218-keras38", "tf218-keras39")
+    assert not old.is_tox_env  # built from its pins, whatever its name looks like
+    other = upgrade.side("tensorflow~=2.21.0 numpy<2")  # not only TensorFlow and Keras pins: named by all of them
+    assert other.name.startswith("tensorflow2.21.0-numpy2-") and other.name != upgrade.side("tensorflow~=2.21.0").name
 
 
 def test_a_requirements_file_is_read_without_its_comments(tmp_path):
@@ -25,7 +27,7 @@ def test_a_requirements_file_is_read_without_its_comments(tmp_path):
     pins.write_text("# our production pins\ntensorflow==2.19.1\nkeras==3.8.0  # held back\n\n")
     side = upgrade.side(str(pins))
     assert side.requirements == ("tensorflow==2.19.1", "keras==3.8.0")
-    assert side.name.startswith("team-pins-")
+    assert side.name == "tf219-keras38"
 
 
 @pytest.mark.parametrize("text", ["numpy==2.0", "tf2", "whatever"])
@@ -47,19 +49,35 @@ def test_the_page_opens_with_the_verdict_and_the_regression_on_both_sides(two_en
     code = upgrade.main(["tf215", "tf221", "--reuse", "--reports", str(two_envs)])
     assert code == upgrade.REGRESSED
     page = (two_envs / "upgrade-tf215-tf221" / "index.html").read_text()
-    assert page.index("REGRESSED: 1 checks") < page.index("<h2>Regressions</h2>") < page.index("<h2>Drift</h2>")
-    assert page.index("<h2>Drift</h2>") < page.index("<h2>Expected differences</h2>") < page.index("<h2>Everything else</h2>")
-    regression = page[page.index("<h2>Regressions</h2>"):page.index("<h2>Drift</h2>")]
-    assert "seq.mlp_binary" in regression and "summary structure on TF 2.21.0 / Keras 3.15.1: changed" in regression
-    assert "&quot;params&quot;: 369" in regression  # the baseline's recorded value beside the candidate's failure
-    assert f'href="../tf221/repro/{script.name}"' in regression
-    assert "convergence.final_loss: 0.4 -&gt; 0.55" in page
+    # The question first: what breaks (one new regression, one known Keras change), what gets fixed, what changed.
+    assert page.index("1 new regression and 1 known Keras changes") < page.index("What breaks: <b>2</b>")
+    assert page.index('id="breaks"') < page.index('id="fixed"') < page.index('id="changed"') < page.index("Everything else")
+    breaks = page[page.index('id="breaks"'):page.index('id="fixed"')]
+    assert "summary (seq.mlp_binary)" in breaks and "summary structure on TF 2.21.0 / Keras 3.15.1: changed" in breaks
+    assert breaks.index("new regression") < breaks.index("known Keras change (Keras &gt;=3): Keras 3 rejects lr=")
+    assert f'href="../tf221/repro/{script.name}"' in breaks
+    changed = page[page.index('id="changed"'):page.index("Everything else")]
+    assert "seq.mlp_binary · convergence: 1" in changed and "convergence.final_loss: 0.4 -&gt; 0.55" in changed
+    summary = (two_envs / "upgrade-tf215-tf221" / "summary.md").read_text()
+    assert "❌ 1 new regression" in summary and len(summary.splitlines()) <= 25
     assert "verdict: REGRESSED" in capsys.readouterr().out
+
+
+def test_a_known_break_fails_only_when_asked(two_envs):
+    """TO's known break (tf215 -> tf221 gains the Keras 3 row) exits 0 without a new regression, 1 with the flag."""
+    candidate = results.load(two_envs / "tf221" / "results.json")
+    candidate["tests"] = [t for t in candidate["tests"] if "test_summary" not in t["nodeid"]]
+    candidate["tests"].append(make_test("conformance/test_summary.py::test_summary[seq.mlp_binary]", values={"params": 369}))
+    results.write(two_envs / "tf221" / "results.json", candidate)
+    assert upgrade.main(["tf215", "tf221", "--reuse", "--reports", str(two_envs)]) == upgrade.CLEAN
+    assert "no new regression, but 1 known" in (two_envs / "upgrade-tf215-tf221" / "index.html").read_text()
+    assert upgrade.main(["tf215", "tf221", "--reuse", "--fail-on-known", "--reports", str(two_envs)]) == upgrade.REGRESSED
 
 
 def test_no_regression_exits_0_and_says_so(two_envs):
     assert upgrade.main(["tf221", "tf215", "--reuse", "--reports", str(two_envs)]) == upgrade.CLEAN
-    assert "no regressions from tf221" in (two_envs / "upgrade-tf221-tf215" / "index.html").read_text()
+    page = (two_envs / "upgrade-tf221-tf215" / "index.html").read_text()
+    assert "nothing breaks" in page and "What gets fixed: <b>2</b>" in page  # the failing summary, the Keras 3 row
 
 
 def test_missing_results_are_an_error_not_a_pass(two_envs, capsys):
