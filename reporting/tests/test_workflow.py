@@ -47,3 +47,33 @@ def test_workflow_matrix_is_the_tox_matrix():
     assert any("tox -e tf221-gpu" in step.get("run", "") for step in jobs["gpu"]["steps"])
     assert jobs["grid"]["strategy"]["matrix"]["env"] == gating
     assert jobs["index"]["needs"] == ["gate", "grid"]
+
+
+def _run_steps(workflow_text: str):
+    yaml = pytest.importorskip("yaml")
+    for name, job in yaml.safe_load(workflow_text).get("jobs", {}).items():
+        for step in job.get("steps", []):
+            if "run" in step:
+                yield f"{name}: {step.get('name', step['run'][:40])}", step["run"]
+
+
+def _pipes_without_pipefail(workflow_text: str) -> list[str]:
+    """Steps whose shell pipes a command (a | b) without pipefail: a's exit code would be lost."""
+    piped = re.compile(r"[^|]\|[^|]")
+    return [where for where, script in _run_steps(workflow_text)
+            if piped.search(script.replace("||", "  ")) and "pipefail" not in script]
+
+
+def test_every_pipe_in_a_workflow_keeps_its_exit_code():
+    from keras_upgrade_gate import scaffold
+
+    texts = {path.name: path.read_text() for path in WORKFLOWS}
+    texts["keras-gate init's workflow"] = scaffold.WORKFLOW
+    found = {name: bad for name, text in texts.items() if (bad := _pipes_without_pipefail(text))}
+    assert not found, f"a pipe without set -o pipefail hides the first command's failure: {found}"
+
+
+def test_a_pipe_without_pipefail_is_found():
+    workflow = "jobs:\n  j:\n    steps:\n      - name: diff\n        run: python -m x | tee diff.txt\n"
+    assert _pipes_without_pipefail(workflow) == ["j: diff"]
+    assert not _pipes_without_pipefail(workflow.replace("run: python", "run: set -o pipefail; python"))
