@@ -97,8 +97,9 @@ class ResultsCollector:
         self.internal_error = str(excrepr)[-2000:]
 
     def pytest_runtest_logreport(self, report):
-        test = self.tests.setdefault(report.nodeid, {
-            "nodeid": report.nodeid, "snippet": results.SUITE, "kind": results.kind_of(report.nodeid),
+        nodeid = results.gate_nodeid(report.nodeid)
+        test = self.tests.setdefault(nodeid, {
+            "nodeid": nodeid, "snippet": results.SUITE, "kind": results.kind_of(nodeid),
             "outcome": "passed", "duration": 0.0, "message": "", "values": {}, "expected": []})
         test["duration"] = round(test["duration"] + report.duration, 3)
         properties = dict(report.user_properties)
@@ -116,8 +117,9 @@ class ResultsCollector:
             test["message"] = _skip_reason(report)
 
     def pytest_sessionfinish(self, session, exitstatus):
+        # imported here: the collector is only registered inside a gate run
         from keras_upgrade_gate.conformance import tiers
-        from keras_upgrade_gate.layers import compat  # imported here: the collector is only registered inside a gate run
+        from keras_upgrade_gate.layers import compat
 
         if self.internal_error or exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR):
             reason = self.internal_error.strip().splitlines()[-1] if self.internal_error.strip() else ""
@@ -176,6 +178,18 @@ def where_it_ran(environment: dict) -> dict:
     from keras_upgrade_gate.conformance import cpus
 
     return {**environment, "numpy": numpy.__version__, "cpu": cpus.cpu_description()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_metadata(metadata, config):
+    """pytest-html's Environment table, the report's first lines, names what the gate ran on."""
+    from keras_upgrade_gate.layers import compat
+
+    env = where_it_ran(compat.environment())
+    cpu = env["cpu"]
+    metadata.update({"Gate environment": os.environ.get("GATE_ENV", "local"), "TensorFlow": env["tensorflow"],
+                     "Keras": env["keras"], "NumPy": env["numpy"],
+                     "CPU": f"{cpu['model']}, {cpu['cores']} cores", "GPUs": ", ".join(env["gpus"]) or "none visible"})
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -45,6 +45,15 @@ def kind_of(nodeid: str) -> str:
     return module.removeprefix("test_").removesuffix(".py")
 
 
+def gate_nodeid(nodeid: str) -> str:
+    """A check's node id as the gate's repository names it (conformance/test_x.py::...), wherever it ran: pytest
+    names it from its rootdir, which is a team's folder when the gate runs installed (test_x.py::...), so two
+    runs compare check by check however each was started."""
+    path, sep, rest = nodeid.partition("::")
+    name = path.rsplit("/", 1)[-1]
+    return f"conformance/{name}{sep}{rest}" if sep and name.startswith("test_") else nodeid
+
+
 def check_of(nodeid: str) -> str:
     """The node id without the module's folder: the row label in the index."""
     return nodeid.split("/", 1)[-1] if "/" in nodeid.split("::")[0] else nodeid

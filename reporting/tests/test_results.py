@@ -1,5 +1,6 @@
 from keras_upgrade_gate.reporting import results
 
+
 def _item(params=None, snippet=None):
     from types import SimpleNamespace
 
@@ -37,3 +38,13 @@ def test_write_and_load_round_trip_numpy_like_values(tmp_path):
     data = {"format": results.FORMAT, "tests": [{"values": {"x": Scalar(), "shape": (None, 3)}}]}
     results.write(tmp_path / "env" / "results.json", data)
     assert results.load(tmp_path / "env" / "results.json")["tests"][0]["values"] == {"x": 1.5, "shape": [None, 3]}
+
+
+def test_a_check_has_one_node_id_wherever_the_gate_ran():
+    """From the checkout, from an installed package (rootdir a team's folder), from a folder inside the repo."""
+    from keras_upgrade_gate.reporting.results import gate_nodeid
+
+    named = "conformance/test_golden.py::test_fit[func.dense]"
+    for started in (named, "test_golden.py::test_fit[func.dense]", "../../conformance/test_golden.py::test_fit[func.dense]"):
+        assert gate_nodeid(started) == named
+    assert gate_nodeid("gate::the environment ran to the end") == "gate::the environment ran to the end"
