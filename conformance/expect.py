@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from keras_upgrade_gate.layers import compat
-from keras_upgrade_gate.reporting.compare import JUDGED_KEY  # the recorded value: the row's check, what was observed, the verdict
+from keras_upgrade_gate.reporting.compare import (
+    JUDGED_KEY,  # the recorded value: the row's check, what was observed, the verdict
+)
 
 
 def version_label() -> str:

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from keras_upgrade_gate.conformance.oracles import U, ULPS, Reference, activation, gamma, global_average_pool2d, sigmoid, softmax
+from keras_upgrade_gate.conformance.oracles import (
+    ULPS,
+    Reference,
+    U,
+    activation,
+    gamma,
+    global_average_pool2d,
+    sigmoid,
+    softmax,
+)
 
 
 def exact(x) -> Reference:

@@ -217,7 +217,8 @@ def golden_load(entry_id: str, check: str, writer: str, fmt: str, message: str =
 def parity(entry_id: str, check: str, path, message: str = "") -> dict:
     """An execution path (XLA, a mixed-precision policy, a device) against the float32 CPU reference, from the
     gate's NumPy weights (conformance/parity.py), with the gate's tolerance per quantity (test_parity)."""
-    from keras_upgrade_gate.conformance import parity as paths, saving
+    from keras_upgrade_gate.conformance import parity as paths
+    from keras_upgrade_gate.conformance import saving
     from keras_upgrade_gate.conformance.tolerances import tolerance
     from keras_upgrade_gate.layers import catalog
 

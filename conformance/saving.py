@@ -11,6 +11,7 @@ written.json: per format, "ok" or the exception that stopped the write.  Weights
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import pathlib
 import shutil
@@ -89,7 +90,7 @@ def write_entry(entry_id: str, folder: pathlib.Path, formats=None) -> tuple[dict
             outcomes[fmt] = NOT_IN_THIS_TIER
             continue
         start = time.perf_counter()
-        outcomes[fmt], _ = outcome_of(lambda: compat.save_as(model, fmt, str(target)))
+        outcomes[fmt], _ = outcome_of(functools.partial(compat.save_as, model, fmt, str(target)))
         seconds[fmt] = round(time.perf_counter() - start, 2)
     np.savez_compressed(target / "outputs.npz", *outputs)
     (target / "written.json").write_text(json.dumps(outcomes, indent=1, sort_keys=True) + "\n")

@@ -3,6 +3,7 @@
 (conformance/golden_fit.py).  Tolerances: conformance/golden_tolerances.py."""
 from __future__ import annotations
 
+import functools
 import json
 
 import numpy as np
@@ -10,7 +11,13 @@ import pytest
 
 from keras_upgrade_gate.conformance import expect, golden, golden_fit, repro
 from keras_upgrade_gate.conformance.expectations import expected
-from keras_upgrade_gate.conformance.golden_tolerances import MEASUREMENTS, TOLERANCES, derive, for_this_generation, table_source
+from keras_upgrade_gate.conformance.golden_tolerances import (
+    MEASUREMENTS,
+    TOLERANCES,
+    derive,
+    for_this_generation,
+    table_source,
+)
 from keras_upgrade_gate.layers import catalog, compat
 
 pytestmark = pytest.mark.convergence
@@ -76,8 +83,8 @@ def test_fit_matches_this_generations_baseline(entry, record_property):
         if key not in kept:
             continue
         atol, what = tolerance * max(1.0, abs(float(stored["history"][i]))), f"{key} after {golden_fit.FIT_STEPS} steps"
-        with repro.on_failure(record_property, lambda: repro.golden_fit(
-                entry.id, "golden fit: history", "history", key, stored["history"][i], atol, what)):
+        with repro.on_failure(record_property, functools.partial(
+                repro.golden_fit, entry.id, "golden fit: history", "history", key, stored["history"][i], atol, what)):
             expect.close(entry.id, "golden fit: history", stored["history"][i], history[key],
                          atol=atol, rtol=0.0, what=what)
     expect.equal(entry.id, "golden fit: weight shapes", list(stored["weight_shapes"]), list(observed["weight_shapes"]))
@@ -86,8 +93,8 @@ def test_fit_matches_this_generations_baseline(entry, record_property):
     for key in golden_fit.compared_weights(stored):
         scale = golden.scale_of("weights", stored, key)
         atol, what = tolerances["fit_weights"] * scale, f"{key}, moved {scale:.3g} x tolerance {tolerances['fit_weights']:g}"
-        with repro.on_failure(record_property, lambda: repro.golden_fit(
-                entry.id, "golden fit: weights after the fit", "weights", key, stored[key], atol, what)):
+        with repro.on_failure(record_property, functools.partial(
+                repro.golden_fit, entry.id, "golden fit: weights after the fit", "weights", key, stored[key], atol, what)):
             expect.close(entry.id, "golden fit: weights after the fit", stored[key], observed[key],
                          atol=atol, rtol=0.0, what=what)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from keras_upgrade_gate.conformance import coverage, oracles
-from keras_upgrade_gate.conformance import test_oracles, test_oracles_composite  # noqa: F401 (their @covers fill oracles.COVERED)
+from keras_upgrade_gate.conformance import coverage, oracles, test_oracles, test_oracles_composite  # noqa: F401 (their @covers fill oracles.COVERED)
 
 pytestmark = pytest.mark.oracles
 

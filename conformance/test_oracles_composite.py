@@ -9,8 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from keras_upgrade_gate.conformance import expect, oracles
-from keras_upgrade_gate.conformance.expectations import expected
 from keras_upgrade_gate.conformance import oracles_composite as composite
+from keras_upgrade_gate.conformance.expectations import expected
 from keras_upgrade_gate.conformance.oracle_checks import built, normal, seeds, within
 from keras_upgrade_gate.layers import compat, custom
 

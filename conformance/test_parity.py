@@ -71,7 +71,7 @@ def _compare(entry, path, reference, target, record_property):
                  else reference["weight_names"])
         atol, rtol, source = tolerance(entry.id, path.name, path.dtype, kind)
         worst = {"max_abs": 0.0, "max_rel": 0.0}
-        for name, a, b in zip(names, reference[kind], target[kind]):
+        for _name, a, b in zip(names, reference[kind], target[kind]):
             observed = errors(a, b)
             worst = {k: max(worst[k], observed[k]) for k in worst}
         record_property(f"parity {pair} {kind}", worst)

@@ -31,9 +31,9 @@ import sys
 from typing import Callable
 
 from keras_upgrade_gate.conformance import baselines
+from keras_upgrade_gate.plugin import TIERS  # noqa: E402  (one list, the option's choices)
 from keras_upgrade_gate.reporting import results
 
-from keras_upgrade_gate.plugin import TIERS  # noqa: E402  (one list, the option's choices)
 COSTS = baselines.MEASUREMENTS / "costs.json"
 
 
