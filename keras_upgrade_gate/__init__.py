@@ -46,6 +46,7 @@ _PUBLIC = {
     "token_input": "keras_upgrade_gate.layers.building",
     "built_layer": "keras_upgrade_gate.layers.building",
     "keras": "keras_upgrade_gate.layers.compat",
+    "parametrize_with_checks": "keras_upgrade_gate.checks",
 }
 __all__ = sorted(_PUBLIC)
 
