@@ -1,8 +1,8 @@
 """The team's question about an upgrade, answered check by check: what breaks, what gets fixed, what changes.
 
 A check breaks when it works on FROM and fails on TO, or works on TO only because a row records TO failing in
-a known way (a known Keras change: the row's reason and version range say which); one that fails on both, in
-other ways, has changed.  A break no row knows is a
+a known way (a known Keras change: the row's reason and version range say which), FROM's own recorded
+failure being another one (a load that hung on FROM and is refused on TO).  A break no row knows is a
 new regression, the one CI fails on.  A check is fixed when FROM failed, or FROM's row recorded a failure, and
 TO works.  Everything else that moved is a change of value: recorded numbers, shapes and outcomes a row
 records as "ok" in another form.  Reads two results.json files; no TensorFlow.
@@ -26,6 +26,7 @@ class Change:
     before: str  # FROM's value or error, one line
     after: str  # TO's
     row: dict | None = None  # the row that knows it (check, keras range, reason)
+    already_failing: bool = False  # FROM failed too, in another way
 
     @property
     def check(self) -> str:
@@ -86,9 +87,8 @@ def _change(nodeid: str, entry: str, old: dict | None, new: dict | None) -> Chan
         return None  # a check of the gate's own tables looks rows up for itself: no Keras change of a model
     old_rows, new_rows = _failure_rows(old), _failure_rows(new)
     if new_rows and _signature(old_rows) != _signature(new_rows) and compare.status(new) in compare.PASSING:
-        if not old_rows:
-            return Change(BREAKS, True, entry, nodeid, before, after, new_rows[0])
-        return Change(CHANGED, True, entry, nodeid, f"fails differently: {before} -> {after}", after, new_rows[0])
+        # Failing on FROM too, in another way (a load that hung is now refused), is still a break to meet on TO.
+        return Change(BREAKS, True, entry, nodeid, before, after, new_rows[0], already_failing=bool(old_rows))
     if _broken(old) and not _broken(new) and compare.status(new) in compare.PASSING:
         return Change(FIXED, bool(old_rows), entry, nodeid, before, after, old_rows[0] if old_rows else None)
     if old and new and old["outcome"] == new["outcome"] == "passed":

@@ -55,8 +55,9 @@ def _why(change: changes.Change) -> str:
     if change.what == changes.BREAKS and not change.known:
         return "<b>new regression</b>: no row records it"
     if change.row:
+        earlier = " It failed on FROM too, in another way." if change.what == changes.BREAKS and change.already_failing else ""
         return (f"known Keras change (Keras {html.escape(change.row['keras'])}): {html.escape(change.row['reason'])}"
-                f"<br><small>row {html.escape(change.row['check'])}</small>")
+                f"{earlier}<br><small>row {html.escape(change.row['check'])}</small>")
     return ""
 
 

@@ -124,3 +124,19 @@ def test_the_gates_run_where_the_command_runs(two_envs, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     upgrade.main(["tf215", "tf221", "--reports", str(two_envs)])
     assert places == [tmp_path, tmp_path]
+
+
+def test_a_load_that_hung_and_is_now_refused_is_a_known_break():
+    """Keras 3.8 hung on Keras 2's HDF5 of shared_vision, 3.15 refuses it: still a break a team meets on TO."""
+    from keras_upgrade_gate.reporting import upgrade_changes
+
+    nodeid = "conformance/test_saving.py::test_golden_artifact_loads_and_matches[func.shared_vision-tf215-h5]"
+
+    def side(outcome, keras, reason):
+        row = {"check": "load:tf215:h5:func.shared_vision", "keras": keras, "outcome": outcome, "value": None,
+               "reason": reason, "varies": True}
+        return make_results("x", "2.21.0", "3.15.1", [make_test(nodeid, snippet="func.shared_vision", expected=[row])])
+
+    found = upgrade_changes.classify(side("hang", "<3.12", "loops forever"), side("ValueError: refused", ">=3.12", "refused"))
+    (change,) = found[upgrade_changes.BREAKS]
+    assert change.known and change.already_failing and change.row["reason"] == "refused"
