@@ -2,7 +2,7 @@
 
     from keras_upgrade_gate import parametrize_with_checks
 
-    @parametrize_with_checks(["team.churn_classifier", "team.residual_encoder"])
+    @parametrize_with_checks(["team.classifier", "team.encoder"])
     def test_keras_upgrade(entry, check):
         check(entry)
 
