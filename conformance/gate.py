@@ -101,6 +101,10 @@ def run(argv=None) -> int:
     import keras_upgrade_gate.layers.compat  # noqa: F401
 
     os.environ["GATE_IMPORT_SECONDS"] = f"{time.perf_counter() - start:.1f}"
+    # The machine's speed, before any worker starts: the budget is in its units (conformance/yardstick.py).
+    from keras_upgrade_gate.conformance import yardstick
+
+    os.environ["GATE_YARDSTICK_SECONDS"] = str(yardstick.measure())
 
     os.environ["GATE_ENV"] = args.env  # checks that leave artifacts put them in reports/<env>/
     report_dir = os.path.join("reports", args.env)

@@ -58,7 +58,9 @@ def header_rows(data: dict) -> list[tuple[str, str]]:
             ("GPUs", ", ".join(env.get("gpus", [])) or "none visible"), ("tier", data.get("tier", "?")),
             ("workers", str(workers) if workers else "serial"),
             ("wall time", f"{data.get('wall_seconds', '?')} s (TensorFlow's import "
-                          f"{data.get('timing', {}).get('import_seconds', '?')} s)")]
+                          f"{data.get('timing', {}).get('import_seconds', '?')} s)"),
+            ("budget", f"{data.get('timing', {}).get('budget_seconds', '?')} s for the default tier here (yardstick "
+                       f"{data.get('timing', {}).get('yardstick_seconds', '?')} s: conformance/yardstick.py)")]
 
 
 def repro_link(test: dict) -> str | None:

@@ -150,7 +150,7 @@ class ResultsCollector:
         for test in self.tests.values():
             per_kind[test["kind"]] = round(per_kind.get(test["kind"], 0.0) + test["duration"], 1)
         return {"import_seconds": float(os.environ.get("GATE_IMPORT_SECONDS", "nan")),
-                "workers": self.workers,
+                **_budget(), "workers": self.workers,
                 "per_kind": dict(sorted(per_kind.items(), key=lambda kv: -kv[1]))}
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -165,6 +165,16 @@ class ResultsCollector:
         how = f"{self.workers} xdist workers" if self.workers else "serial"
         terminalreporter.write_line(f"{'wall (this pytest run)':28} {time.time() - self.started:7.1f} s  ({how}; "
                                     "kinds sum the checks' own durations)")
+
+
+def _budget() -> dict:
+    """This machine's yardstick and the default tier's budget in its units (conformance/yardstick.py)."""
+    measured = os.environ.get("GATE_YARDSTICK_SECONDS")
+    if not measured:
+        return {}
+    from keras_upgrade_gate.conformance import yardstick
+
+    return {"yardstick_seconds": float(measured), "budget_seconds": yardstick.budget(float(measured))}
 
 
 FIGURE_VALUES = pytest.StashKey[dict]()
