@@ -22,20 +22,25 @@ class _Collected:
 
 
 def main(pytest_args: list[str] | None = None) -> int:
+    import contextlib
+    import io
+
     import pytest
 
     from keras_upgrade_gate.conformance import gate
     from keras_upgrade_gate.layers import catalog
 
-    collected = _Collected()
-    code = pytest.main(["--pyargs", gate.CHECKS_PACKAGE, *gate.gate_options(pytest_args or []), "--collect-only",
-                        "-qq", "-p", "no:xdist", "-p", "no:cacheprovider", *(pytest_args or [])], plugins=[collected])
+    collected, output = _Collected(), io.StringIO()
+    with contextlib.redirect_stdout(output):  # pytest's own listing of files; shown only when collection fails
+        code = pytest.main(["--pyargs", gate.CHECKS_PACKAGE, *gate.gate_options(pytest_args or []), "--collect-only",
+                            "-qq", "-p", "no:xdist", "-p", "no:cacheprovider", *(pytest_args or [])], plugins=[collected])
     if code not in (0, gate.NO_TESTS_COLLECTED):
+        print(output.getvalue())
         return int(code)
     print(f"\n{len(catalog.ids())} entries ({'the seed catalogue' if catalog.is_seed_catalogue() else 'your catalogue'}):")
     for entry_id in [*catalog.ids(), *sorted(set(collected.kinds) - set(catalog.ids()))]:
         kinds = collected.kinds.get(entry_id, {})
-        title = catalog.get(entry_id).title if entry_id in catalog.ids() else ""
-        print(f"  {entry_id}  {title}")
+        title = catalog.get(entry_id).title if entry_id in catalog.ids() else entry_id
+        print(f"  {entry_id}" + (f"  {title}" if title != entry_id else ""))
         print("      " + (", ".join(f"{kind} x{count}" for kind, count in sorted(kinds.items())) or "no check here"))
     return 0
