@@ -56,7 +56,8 @@ def _why(change: changes.Change) -> str:
         return "<b>new regression</b>: no row records it"
     if change.row:
         earlier = " It failed on FROM too, in another way." if change.what == changes.BREAKS and change.already_failing else ""
-        return (f"known Keras change (Keras {html.escape(change.row['keras'])}): {html.escape(change.row['reason'])}"
+        reason = change.row["reason"].rstrip(".") + "."
+        return (f"known Keras change (Keras {html.escape(change.row['keras'])}): {html.escape(reason)}"
                 f"{earlier}<br><small>row {html.escape(change.row['check'])}</small>")
     return ""
 
@@ -104,8 +105,9 @@ def page(baseline: dict, candidate: dict, reports: pathlib.Path, folder: pathlib
         f'Upgrade {baseline["env"]} to {candidate["env"]}', PAGE_STYLE, "",
         f'<h1>Upgrade: {html.escape(diff.describe(baseline))} &rarr; {html.escape(diff.describe(candidate))}</h1>'
         f'<p class="verdict {css}">{html.escape(sentence)}</p>{counts}'
-        f'<h2 id="breaks">What breaks</h2><p>Checks that work on {html.escape(baseline["env"])} and fail on '
-        f'{html.escape(candidate["env"])}, new or known.</p>'
+        f'<h2 id="breaks">What breaks</h2><p>Checks that fail on {html.escape(candidate["env"])} where they worked on '
+        f'{html.escape(baseline["env"])} (or failed there in another way): new regressions first, then known Keras '
+        'changes with the row that records them.</p>'
         f'{_table(breaks, candidate["env"], reports, folder, pairs)}'
         f'<h2 id="fixed">What gets fixed</h2>{_table(found[changes.FIXED], candidate["env"], reports, folder, pairs)}'
         f'<h2 id="changed">What changed value</h2><p>By entry and kind of check; open one for its values.</p>'
