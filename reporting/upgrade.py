@@ -7,7 +7,8 @@
 FROM and TO are each a tox environment name (tf218-keras38, tf215, ...), pip requirement strings
 separated by spaces, or a requirements file.  Requirements get their own virtual environment under
 ``.tox/upgrade/<name>/`` (uv, reused while the requirements are unchanged).  The gate runs in both
-(arguments after ``--`` go to pytest in both), then ``reports/upgrade-FROM-TO/index.html`` opens with
+(at once where the cores allow, each with its share of them as workers; arguments after ``--`` go to
+pytest in both), then ``reports/upgrade-FROM-TO/index.html`` opens with
 what breaks (new regressions and known Keras changes), what gets fixed and what changed value, and the
 diff is printed.  Exit 1 when TO regresses (``--fail-on-known``: or a known change breaks a check), 2 when either
 environment could not be built or left no results (that is said, never passed over).  Run from a
@@ -96,8 +97,9 @@ def python_of(target: Side) -> pathlib.Path:
     return python
 
 
-def run_gate(target: Side, reports: pathlib.Path, pytest_args: list[str]) -> pathlib.Path:
-    """The gate's results.json for one side, written by this run (an older file does not count)."""
+def run_gate(target: Side, reports: pathlib.Path, pytest_args: list[str], workers: int | None = None) -> pathlib.Path:
+    """The gate's results.json for one side, written by this run (an older file does not count).  With
+    ``workers`` (both sides at once) it gets that many xdist workers and its output goes to reports/<side>.log."""
     result = reports / target.name / "results.json"
     started = time.time()
     if target.is_tox_env:
@@ -106,13 +108,37 @@ def run_gate(target: Side, reports: pathlib.Path, pytest_args: list[str]) -> pat
     else:
         command = [str(python_of(target)), "-m", "keras_upgrade_gate.conformance.gate", "--env", target.name, *pytest_args]
         environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0", GATE_ENV=target.name)
-    print(f"upgrade: running the gate in {target.name}: {' '.join(command)}", flush=True)
+    if workers:
+        environment["GATE_WORKERS"] = str(workers)
+    log = reports / f"{target.name}.log"
+    print(f"upgrade: running the gate in {target.name}: {' '.join(command)}"
+          + (f" ({workers} workers, output in {log})" if workers else ""), flush=True)
     # Where the command runs: a team's checkout gates the team's catalogue (layers/sources.py), writing its reports.
-    subprocess.run(command, cwd=pathlib.Path.cwd(), env=environment)  # the verdict is read from results, not the code
+    # The verdict is read from results, not the exit code.
+    if workers:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "w") as output:
+            subprocess.run(command, cwd=pathlib.Path.cwd(), env=environment, stdout=output, stderr=subprocess.STDOUT)
+    else:
+        subprocess.run(command, cwd=pathlib.Path.cwd(), env=environment)
+    print(f"upgrade: {target.name} done in {time.time() - started:.0f} s", flush=True)
     if not result.exists() or result.stat().st_mtime < started:
-        raise RuntimeError(f"{target.name}: the gate left no results.json ({result}); see its output above "
+        seen = f"the end of {log}:\n{log.read_text()[-3000:]}" if workers and log.exists() else "its output above"
+        raise RuntimeError(f"{target.name}: the gate left no results.json ({result}); see {seen} "
                            "(an environment that could not be built, or a gate that died)")
     return result
+
+
+def run_both(sides: list[Side], reports: pathlib.Path, pytest_args: list[str]) -> list[pathlib.Path]:
+    """Both sides' gates at once where the cores allow, each with its share as workers; else one after the other."""
+    cores = os.cpu_count() or 1
+    if cores < len(sides):
+        return [run_gate(s, reports, pytest_args) for s in sides]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(sides)) as pool:
+        futures = [pool.submit(run_gate, s, reports, pytest_args, cores // len(sides)) for s in sides]
+        return [future.result() for future in futures]
 
 
 def main(argv=None) -> int:
@@ -136,8 +162,8 @@ def main(argv=None) -> int:
     if sides[0].name == sides[1].name:
         parser.error(f"FROM and TO are the same environment ({sides[0].name})")
     try:
-        paths = [args.reports / s.name / "results.json" if args.reuse else run_gate(s, args.reports, pytest_args)
-                 for s in sides]
+        paths = ([args.reports / s.name / "results.json" for s in sides] if args.reuse
+                 else run_both(sides, args.reports, pytest_args))
         loaded = [results.load(p) for p in paths]
     except (RuntimeError, FileNotFoundError, ValueError) as error:
         print(f"upgrade: {error}", file=sys.stderr)

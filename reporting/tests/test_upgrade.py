@@ -140,3 +140,20 @@ def test_a_load_that_hung_and_is_now_refused_is_a_known_break():
     found = upgrade_changes.classify(side("hang", "<3.12", "loops forever"), side("ValueError: refused", ">=3.12", "refused"))
     (change,) = found[upgrade_changes.BREAKS]
     assert change.known and change.already_failing and change.row["reason"] == "refused"
+
+
+@pytest.mark.parametrize("cores, workers", [(4, "2"), (2, "1"), (1, None)])
+def test_both_sides_run_at_once_with_their_share_of_the_cores(two_envs, monkeypatch, cores, workers):
+    seen = []
+
+    def fake_run(command, **kwargs):
+        env = command[command.index("-e") + 1]
+        seen.append(kwargs["env"].get("GATE_WORKERS"))
+        data = make_results(env, "2.21.0", "3.15.1", [make_test("conformance/test_summary.py::test_summary[seq.add]")])
+        results.write(two_envs / env / "results.json", data)
+
+    monkeypatch.setattr(upgrade.os, "cpu_count", lambda: cores)
+    monkeypatch.delenv("GATE_WORKERS", raising=False)
+    monkeypatch.setattr(upgrade.subprocess, "run", fake_run)
+    assert upgrade.main(["tf215", "tf221", "--reports", str(two_envs)]) == upgrade.CLEAN
+    assert seen == [workers, workers]
