@@ -29,6 +29,7 @@ DETERMINISM = ["conformance/test_determinism.py", "-k", "bit_for_bit and seq.mlp
 OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
+PREDICT = ["conformance/test_inference.py", "-k", "seq.mlp_binary or func.multi_io"]
 
 
 SAME = "the Keras 3 patch"  # an injection's keras2: the same patch changes the same behaviour in Keras 2
@@ -493,6 +494,30 @@ def _initializers_ignore_the_seed(p):
     p.set(keras.initializers.VarianceScaling, "__call__", call)
 
 
+def _predict_batches_reordered(p):
+    """Model.predict returns its first two batches swapped (the rows themselves computed right)."""
+    import numpy as np
+
+    from keras_upgrade_gate.layers.compat import keras
+
+    original = keras.Model.predict
+
+    @functools.wraps(original)
+    def predict(self, x, batch_size=None, *args, **kwargs):
+        size = batch_size or 32
+
+        def swapped(array):
+            array = np.asarray(array)
+            return np.concatenate([array[size:2 * size], array[:size], array[2 * size:]]) if len(array) > size else array
+
+        outputs = original(self, x, batch_size, *args, **kwargs)
+        if isinstance(outputs, dict):
+            return {name: swapped(value) for name, value in outputs.items()}
+        return [swapped(o) for o in outputs] if isinstance(outputs, (list, tuple)) else swapped(outputs)
+
+    p.set(keras.Model, "predict", predict)
+
+
 def _optimizer_update_lost(p):
     _gradients_scaled(p, factor=0.0)
 
@@ -682,6 +707,9 @@ INJECTIONS = (
               _rmsprop_default_epsilon, CONFIGS, (("func.dense", "compile configs"),)),
     Injection("lstm_forget_bias_default", "initializers", "LSTM's unit_forget_bias default True becomes False",
               _lstm_forget_bias_default, CONFIGS, (("seq.lstm_classifier", "layer configs"),)),
+    Injection("predict_batches_reordered", "inference", "Model.predict returns its first two batches swapped",
+              _predict_batches_reordered, PREDICT, (("seq.mlp_binary", "predict over batches"),
+                                                    ("func.multi_io", "predict over batches"))),
     Injection("dense_config_drops_activation", "saving", "Dense's config loses its activation: a saved Dense "
               "comes back linear", _dense_config_drops_activation, READ_BACK,
               (("seq.mlp_binary", "reads back its own keras"),)),
