@@ -112,7 +112,7 @@ def run_gate(target: Side, reports: pathlib.Path, pytest_args: list[str], worker
         environment["GATE_WORKERS"] = str(workers)
     log = reports / f"{target.name}.log"
     print(f"upgrade: running the gate in {target.name}: {' '.join(command)}"
-          + (f" ({workers} workers, output in {log})" if workers else ""), flush=True)
+          + (f" ({workers} worker{'s' * (workers != 1)}, output in {log})" if workers else ""), flush=True)
     # Where the command runs: a team's checkout gates the team's catalogue (layers/sources.py), writing its reports.
     # The verdict is read from results, not the exit code.
     if workers:
