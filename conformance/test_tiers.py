@@ -86,6 +86,31 @@ def test_workers_share_the_cores_as_tensorflow_threads(monkeypatch):
     assert not environ, "a serial run keeps TensorFlow's own pools"
     gate.share_cores(["-n", "2", "--dist", "loadgroup"])
     assert environ == {"TF_NUM_INTRAOP_THREADS": "2", "TF_NUM_INTEROP_THREADS": "2"}
-    environ["TF_NUM_INTRAOP_THREADS"] = "8"
+    environ["TF_NUM_INTRAOP_THREADS"] = "3"
     gate.share_cores(["-n", "2", "--dist", "loadgroup"])
-    assert environ["TF_NUM_INTRAOP_THREADS"] == "8", "a setting of the user's wins"
+    assert environ["TF_NUM_INTRAOP_THREADS"] == "3", "a setting of the user's wins"
+    environ.clear()
+    monkeypatch.setattr(gate.os, "cpu_count", lambda: 16)
+    gate.share_cores(["-n", "2", "--dist", "loadgroup"])
+    assert environ == {"TF_NUM_INTRAOP_THREADS": "8", "TF_NUM_INTEROP_THREADS": "8"}, "16 cores, two workers"
+
+
+@pytest.mark.parametrize("cores, workers, threads", [(2, 2, 1), (16, 2, 8), (16, 0, 16), (1, 2, 1), (7, 2, 3)])
+def test_one_rule_sets_the_threads_from_the_cores_and_the_workers(cores, workers, threads):
+    from keras_upgrade_gate.conformance import gate
+
+    assert gate.threads_per_worker(cores, workers) == threads
+
+
+def test_nothing_sets_tensorflows_threads_before_the_runner(tmp_path):
+    """Importing the checks' package sets no thread count (it used to set one intra-op thread, so the runner's
+    share never took effect: 16 cores faked and two workers gave one intra-op thread, eight inter-op)."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TF_NUM_")}
+    shown = subprocess.run([sys.executable, "-c", "import os, keras_upgrade_gate.conformance.gate; "
+                            "print(os.environ.get('TF_NUM_INTRAOP_THREADS'))"],
+                           env=environment, capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert shown.strip() == "None"
