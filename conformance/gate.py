@@ -227,3 +227,7 @@ def share_cores(workers: list) -> None:
     threads = str(threads_per_worker(os.cpu_count() or 1, count))
     for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
         os.environ.setdefault(name, threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -82,3 +82,15 @@ def test_an_emulation_leaves_out_only_what_the_real_cpu_routes_to_onednn():
     assert args == ["-k", "not cpu_mixed_bfloat16 and not cpu_mixed_float16"] and "AVX" in why
     assert not_emulated("avx2-no-onednn", {"avx512_bf16", "avx512_fp16"}) == ([], "")  # nothing is routed
     assert not_emulated("native", {"avx512_bf16", "avx512_fp16"}) == ([], "")
+
+
+@pytest.mark.house
+def test_the_runner_runs_as_a_module():
+    """`python -m keras_upgrade_gate.conformance.gate` is what tox and keras-gate start: without its __main__
+    block it exits 0 having run nothing (a silent pass this stop's CI caught once)."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run([sys.executable, "-m", "keras_upgrade_gate.conformance.gate", "--help"],
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "--env" in shown.stdout, shown.stdout + shown.stderr
