@@ -29,7 +29,7 @@ DETERMINISM = ["conformance/test_determinism.py", "-k", "bit_for_bit and seq.mlp
 OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_like"]
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
-PREDICT = ["conformance/test_inference.py", "-k", "seq.mlp_binary or func.multi_io"]
+PREDICT = ["conformance/test_inference.py"]
 
 
 SAME = "the Keras 3 patch"  # an injection's keras2: the same patch changes the same behaviour in Keras 2
@@ -708,7 +708,7 @@ INJECTIONS = (
     Injection("lstm_forget_bias_default", "initializers", "LSTM's unit_forget_bias default True becomes False",
               _lstm_forget_bias_default, CONFIGS, (("seq.lstm_classifier", "layer configs"),)),
     Injection("predict_batches_reordered", "inference", "Model.predict returns its first two batches swapped",
-              _predict_batches_reordered, PREDICT, (("seq.mlp_binary", "predict over batches"),
+              _predict_batches_reordered, PREDICT, (("func.residual", "predict over batches"),
                                                     ("func.multi_io", "predict over batches"))),
     Injection("dense_config_drops_activation", "saving", "Dense's config loses its activation: a saved Dense "
               "comes back linear", _dense_config_drops_activation, READ_BACK,
