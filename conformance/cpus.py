@@ -107,7 +107,7 @@ def cpu_description() -> dict:
     return {"model": info.get("model name", platform.processor()), "isa": isa, "cores": os.cpu_count()}
 
 
-def _child_env(emulation: dict[str, str]) -> dict[str, str]:
+def child_env(emulation: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
     for key in ("ONEDNN_MAX_CPU_ISA", "NPY_DISABLE_CPU_FEATURES", "TF_ENABLE_ONEDNN_OPTS"):
         env.pop(key, None)
@@ -124,7 +124,7 @@ def measure(env_name: str, modules: list[str]) -> pathlib.Path:
                        **({"why_not": OUT_OF_SCOPE[name]} if name in OUT_OF_SCOPE else {})}
         for module in modules:
             print(f"cpus: {module} under {name} {emulation}", file=sys.stderr, flush=True)
-            done = subprocess.run([sys.executable, "-m", module, "--errors"], env=_child_env(emulation),
+            done = subprocess.run([sys.executable, "-m", module, "--errors"], env=child_env(emulation),
                                   cwd=ROOT, check=True, capture_output=True, text=True)
             errors = json.loads(done.stdout.strip().splitlines()[-1])
             for entry_id, quantities in errors.items():
@@ -150,7 +150,7 @@ def run_gate(env_name: str, pytest_args: list[str], everything: bool = False, on
         if left_out:
             print(f"cpus: not emulated here ({' '.join(left_out)}): {why}", flush=True)
         code = subprocess.call([sys.executable, "-m", "keras_upgrade_gate.conformance.gate", "--env", f"{env_name}-cpu-{name}",
-                                *left_out, *pytest_args], env=_child_env(emulation), cwd=ROOT)
+                                *left_out, *pytest_args], env=child_env(emulation), cwd=ROOT)
         if code:
             failed.append(name)
     print(f"\ncpus: {len(chosen) - len(failed)} of {len(chosen)} emulated CPUs pass"

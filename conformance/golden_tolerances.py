@@ -82,12 +82,12 @@ def worst_measured(paths=None) -> dict[str, dict[str, tuple[float, str]]]:
     return worst
 
 
-def _by_the_rule(error: float) -> float:
+def by_the_rule(error: float) -> float:
     return max(_round_up(MARGIN * error), FLOOR)
 
 
 def derive(paths=None) -> dict[str, dict[str, float]]:
-    return {generation: {quantity: _by_the_rule(error) for quantity, (error, _) in sorted(found.items())}
+    return {generation: {quantity: by_the_rule(error) for quantity, (error, _) in sorted(found.items())}
             for generation, found in sorted(worst_measured(paths).items())}
 
 
@@ -97,7 +97,7 @@ def table_source(paths=None) -> str:
     for generation, found in sorted(worst_measured(paths).items()):
         lines.append(f"    {generation!r}: {{")
         for quantity, (error, where) in sorted(found.items()):
-            value = _by_the_rule(error)
+            value = by_the_rule(error)
             why = (f"worst {error:.2g} ({where}) x{MARGIN}" if value > FLOOR
                    else f"worst {error:.2g} x{MARGIN} is below the floor")
             lines.append(f"        {quantity!r}: {value!r},  # {why}")

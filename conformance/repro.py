@@ -339,3 +339,34 @@ if __name__ == "__main__":
 
     args.out.write_text(render(on_demand(args.kind, args.entry, args.format, args.writer)))
     print(f"wrote {args.out}: run it with the Keras to test (exit 0: the check passes there)")
+
+
+def saved_file(saved, check: str, message: str = "") -> dict:
+    """A team's saved file loaded from its path (embedded when small), compared with what it computed where
+    its record was written, within the file's own tolerance (conformance/test_saved_files.py)."""
+    import zipfile
+
+    from keras_upgrade_gate.conformance import expect, saved_files
+
+    if saved.format == "weights":
+        raise ValueError("a weights-only file needs the team's builder, which a script without the gate lacks")
+    arrays, about = saved_files.recorded(saved)
+    embedded = None
+    if saved_files.file_bytes(saved.location) <= SMALL_FILE_BYTES:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in [saved.location] if saved.location.is_file() else sorted(saved.location.rglob("*")):
+                if path.is_file():
+                    archive.write(path, path.relative_to(saved.location.parent))
+        embedded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    recorded_by = about["recorded_by"]
+    return {"template": "saved_file", "entry": saved.id, "check": check, "versions": expect.version_label(),
+            "message": message, "model": "", "custom_layers": "", "path": str(saved.location), "format": saved.format,
+            "file_name": saved.location.name, "embedded": embedded, "custom_objects": list(saved.custom_objects),
+            "inputs": encode(saved_files.read_inputs(saved)),
+            "recorded": encode([arrays[k] for k in sorted(arrays) if k.startswith("output_")]),
+            "recorded_by": f"TensorFlow {recorded_by['tensorflow']}, Keras {recorded_by['keras']}",
+            "tolerance": about["tolerances"]["outputs"]}
+
+
+SMALL_FILE_BYTES = 1_000_000  # embedded below this; a larger file is read from its path in the team's checkout

@@ -127,24 +127,34 @@ def written_entries(folder: pathlib.Path) -> list[str]:
     return sorted(p.parent.name for p in folder.glob("*/written.json"))
 
 
+def golden_file(folder: pathlib.Path, entry_id: str, fmt: str):
+    """A golden artifact as the saved file it is (conformance/saved_files.py): one mechanism loads and compares
+    a team's production file and the gate's own artifacts."""
+    from keras_upgrade_gate.layers.saved_file import SavedFile
+
+    return SavedFile(id=entry_id, path=folder / entry_id / compat.FILE_NAMES[fmt], format=fmt,
+                     inputs=lambda: fixed_input(entry_id), builder=lambda: catalog.build(entry_id, small=True),
+                     apart=False)
+
+
 def read_artifact(folder: pathlib.Path, entry_id: str, fmt: str) -> dict:
     """Load one artifact here and compare with the writer's outputs: one grid cell, with state
     matches, differs (and the largest error), fails (and the exception) or not written."""
+    from keras_upgrade_gate.conformance import saved_files
+
     written = json.loads((folder / entry_id / "written.json").read_text()).get(fmt, "absent")
     if written != "ok":
         return {"state": "not written", "detail": written}
-    stored = np.load(folder / entry_id / "outputs.npz")
-    expected = [stored[f"arr_{i}"] for i in range(len(stored.files))]
-    path = str(folder / entry_id / compat.FILE_NAMES[fmt])
-    outcome, call = outcome_of(lambda: compat.load_as(fmt, path, rebuild=lambda: catalog.build(entry_id, small=True)))
-    if outcome == "ok":
-        outcome, got = outcome_of(lambda: outputs_of(call, fixed_input(entry_id)))
-    if outcome != "ok":
-        return {"state": "fails", "detail": outcome}
-    if len(got) != len(expected) or any(a.shape != b.shape for a, b in zip(got, expected)):
-        return {"state": "differs", "max_error": None,
-                "detail": f"output shapes {[a.shape for a in got]}, written {[b.shape for b in expected]}"}
-    error = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in zip(got, expected))
+    with np.load(folder / entry_id / "outputs.npz") as stored:
+        expected = {f"output_{i}": stored[f"arr_{i}"] for i in range(len(stored.files))}
+    saved = golden_file(folder, entry_id, fmt)
+    try:
+        got = saved_files.outputs(saved_files.load(saved), saved_files.read_inputs(saved), saved)
+    except saved_files.FileProblem as problem:
+        return {"state": "fails", "detail": problem.raw}
+    error, _, where = saved_files.largest_errors(expected, got, "output_")
+    if error == float("inf"):
+        return {"state": "differs", "max_error": None, "detail": f"output {where}"}
     return {"state": "matches" if error <= MATCH_ATOL else "differs", "max_error": error}
 
 
@@ -167,7 +177,7 @@ def read_artifact_apart(folder: pathlib.Path, entry_id: str, fmt: str, seconds: 
     a minute instead of the per-check timeout, and a hang that stops is seen."""
     import subprocess
 
-    code = ("import json, pathlib, sys; from conformance import saving; "
+    code = ("import json, pathlib, sys; from keras_upgrade_gate.conformance import saving; "
             "print(json.dumps(saving.read_artifact(pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3])))")
     try:
         done = subprocess.run([sys.executable, "-c", code, str(folder), entry_id, fmt], capture_output=True,

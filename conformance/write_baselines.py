@@ -8,7 +8,9 @@ runs, for those entries only and in this Keras's layouts, what the per-kind comm
 other entries' baselines): the recorded traits (every model's: they decide rows and subsets), the summary
 and config snapshots (conformance.snapshots), the golden trajectories (models) and golden fits (recipes),
 this environment's golden saved artifacts (``<saved>/<env>``, env from $GATE_ENV: run it in each writer
-environment) and the convergence measurements (recipes, ``--seeds`` runs each).  Run from a team's
+environment), the convergence measurements (recipes, ``--seeds`` runs each) and, for a team's saved files,
+their records beside each file (outputs, a training step, the tolerance from emulated CPUs: run it where
+the file was written).  Run from a team's
 checkout it writes into the team's baselines folder (conformance/baselines.py).  ``--skip KIND`` leaves
 a kind out; ``--dry-run`` prints the steps.  Each step prints its seconds.
 """
@@ -18,7 +20,7 @@ import argparse
 import sys
 import time
 
-KINDS = ("traits", "snapshots", "golden", "golden_fit", "saved", "convergence")
+KINDS = ("traits", "snapshots", "golden", "golden_fit", "saved", "convergence", "files")
 
 
 def entries_of_each_kind(only: list[str]) -> dict[str, list[str]]:
@@ -26,29 +28,37 @@ def entries_of_each_kind(only: list[str]) -> dict[str, list[str]]:
     from keras_upgrade_gate.conformance import coverage
     from keras_upgrade_gate.layers import catalog
 
-    models = [e for e in only if catalog.get(e).kind == "model"]
+    files = {f.id for f in catalog.saved_files()}
+    entries = [e for e in only if e not in files]
+    models = [e for e in entries if catalog.get(e).kind == "model"]
+    recipes = [e for e in entries if catalog.get(e).recipe is not None]
     golden_saved = set(coverage.golden_models())
-    return {"traits": models, "snapshots": list(only), "golden": models,
-            "golden_fit": [e for e in only if catalog.get(e).recipe is not None],
-            "saved": [e for e in models if e in golden_saved],
-            "convergence": [e for e in only if catalog.get(e).recipe is not None]}
+    return {"traits": models, "snapshots": entries, "golden": models, "golden_fit": recipes,
+            "saved": [e for e in models if e in golden_saved], "convergence": recipes,
+            "files": [e for e in only if e in files]}
 
 
 # What a run compares against in this environment (the saved files and convergence runs of other environments
 # are read where they exist; this one's own are not needed to judge it).
-NEEDED_TO_RUN = ("traits", "snapshots", "golden", "golden_fit")
+NEEDED_TO_RUN = ("traits", "snapshots", "golden", "golden_fit", "files")
 
 
 def missing_to_run() -> dict[str, list[str]]:
     """{entry: [kinds]} of the baselines a run here needs and the folder lacks."""
-    from keras_upgrade_gate.layers import catalog
 
     missing: dict[str, list[str]] = {}
-    for kind, ids in entries_of_each_kind(catalog.ids()).items():
+    for kind, ids in entries_of_each_kind(all_ids()).items():
         for entry_id in ids:
             if kind in NEEDED_TO_RUN and not stored(kind, entry_id):
                 missing.setdefault(entry_id, []).append(kind)
     return missing
+
+
+def all_ids() -> list[str]:
+    """The catalogue's entries and saved files."""
+    from keras_upgrade_gate.layers import catalog
+
+    return catalog.ids() + [f.id for f in catalog.saved_files()]
 
 
 def stored(kind: str, entry_id: str) -> bool:
@@ -69,6 +79,9 @@ def stored(kind: str, entry_id: str) -> bool:
             data = data.get(key, {}) if isinstance(data, dict) else {}
         return bool(data)
 
+    if kind == "files":
+        about = next(f for f in catalog.saved_files() if f.id == entry_id).record_path(".gate.json")
+        return about.exists() and "tolerances" in json.loads(about.read_text())
     if kind == "traits":
         return recorded(baselines.MEASUREMENTS / "traits.json", compat.GENERATION, "traits", entry_id)
     if kind == "snapshots":  # configs for every buildable entry; summaries for models
@@ -100,12 +113,13 @@ def steps(only: list[str], seeds: int, missing_only: bool = False) -> list[tuple
         "golden_fit": ["--write", "--only", *chosen["golden_fit"]],
         "saved": ["--write", saved_folder, "--golden", "--only", *chosen["saved"]],
         "convergence": ["--seeds", str(seeds), "--only", ",".join(chosen["convergence"])],
+        "files": ["--record", *chosen["files"]],
     }
     return [(kind, argv[kind] if chosen[kind] else None) for kind in KINDS]
 
 
 def _command(kind: str):
-    from keras_upgrade_gate.conformance import coverage, golden, golden_fit, measure, saving, snapshots
+    from keras_upgrade_gate.conformance import coverage, golden, golden_fit, measure, saved_files, saving, snapshots
 
     def traits(_argv):
         coverage.write_traits()
@@ -113,7 +127,8 @@ def _command(kind: str):
         return 0
 
     return {"traits": traits, "snapshots": snapshots.main, "golden": golden.main, "golden_fit": golden_fit.main,
-            "saved": saving.main, "convergence": measure.main}[kind]
+            "saved": saving.main, "convergence": measure.main,
+            "files": saved_files.main}[kind]
 
 
 def main(argv=None) -> int:
@@ -127,13 +142,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from keras_upgrade_gate.layers import catalog
 
-    unknown = sorted(set(args.only or ()) - set(catalog.ids()))
+    unknown = sorted(set(args.only or ()) - set(all_ids()))
     if unknown:
         parser.error(f"not in this catalogue: {', '.join(unknown)} (`keras-gate list` shows the ids)")
     from keras_upgrade_gate.conformance import baselines
 
     baselines.refuse_another_layout()
-    only = args.only or catalog.ids()
+    only = args.only or all_ids()
     if args.only is None and catalog.is_seed_catalogue() and not args.force:
         only = []  # the seed catalogue's baselines are committed; rewrite them with --only or --force
     if not args.dry_run:

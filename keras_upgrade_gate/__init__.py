@@ -42,6 +42,8 @@ _PUBLIC = {
     "Recipe": "keras_upgrade_gate.layers.catalog",
     "Quick": "keras_upgrade_gate.layers.catalog",
     "register": "keras_upgrade_gate.layers.catalog",
+    "SavedFile": "keras_upgrade_gate.layers.saved_file",
+    "Training": "keras_upgrade_gate.layers.saved_file",
     "uniform_input": "keras_upgrade_gate.layers.building",
     "token_input": "keras_upgrade_gate.layers.building",
     "built_layer": "keras_upgrade_gate.layers.building",

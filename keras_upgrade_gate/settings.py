@@ -27,6 +27,7 @@ CHANNELS = {
     "GATE_IMPORT_SECONDS": "TensorFlow's import time, from the runner to the report",
     "GATE_YARDSTICK_SECONDS": "this machine's yardstick, from the runner to the report",
     "GATE_INJECT": "the selftest's injected regression (selftest/plugin.py)",
+    "GATE_CHILD_IMPORTS": "modules a check's own child process imports first (the selftest's injections reach it)",
     "GATE_MUTANT": "the selftest's mechanical mutation (selftest/mutants.py)",
     "SELFTEST_FORK": "0: the selftest starts each gate run as a fresh interpreter instead of a fork",
     "SELFTEST_STABILITY": "1: the selftest's stability check also on Keras 2",

@@ -139,15 +139,19 @@ _REGISTRY: dict[str, Entry] = {}
 _ORIGIN: dict[str, str] = {}  # entry id: the module that registered it
 
 
-def register(entry: Entry) -> Entry:
-    """Add an entry to the catalogue: the one public registration, for the seed modules and a team's alike."""
+def register(entry):
+    """Add an entry to the catalogue: the one public registration, for the seed modules and a team's alike.
+    It takes an Entry (a model, layer, helper, recipe or plot) or a SavedFile (a file the team ships)."""
+    from keras_upgrade_gate.layers.saved_file import SavedFile
+
     caller = sys._getframe(1).f_globals
-    if not isinstance(entry, Entry):
-        raise TypeError(f"register() takes an Entry, got {type(entry).__name__} (from keras_upgrade_gate import Entry)")
+    if not isinstance(entry, (Entry, SavedFile)):
+        raise TypeError(f"register() takes an Entry or a SavedFile, got {type(entry).__name__} "
+                        "(from keras_upgrade_gate import Entry, SavedFile)")
     if entry.id in _REGISTRY:
         raise ValueError(f"catalogue id {entry.id!r} is registered twice: by {_ORIGIN[entry.id]} and by "
                          f"{caller.get('__name__', '?')}; give one of them another id")
-    if not entry.seed and caller.get("__file__"):
+    if isinstance(entry, Entry) and not entry.seed and caller.get("__file__"):
         entry = dataclasses.replace(entry, seed=_shown(caller["__file__"]))
     _REGISTRY[entry.id] = entry
     # The caller's module decides whether the entry belongs to this run's catalogue: a check that imports
@@ -201,8 +205,18 @@ def is_seed_catalogue() -> bool:
 
 def entries(kind: str | None = None) -> list[Entry]:
     _load_all()
-    found = [e for e in _REGISTRY.values() if (kind is None or e.kind == kind) and _in_catalogue(e.id)]
+    found = [e for e in _REGISTRY.values()
+             if isinstance(e, Entry) and (kind is None or e.kind == kind) and _in_catalogue(e.id)]
     return sorted(found, key=lambda e: e.id)
+
+
+def saved_files() -> list:
+    """The catalogue's saved files (layers/saved_file.py), by id."""
+    from keras_upgrade_gate.layers.saved_file import SavedFile
+
+    _load_all()
+    return sorted((e for e in _REGISTRY.values() if isinstance(e, SavedFile) and _in_catalogue(e.id)),
+                  key=lambda e: e.id)
 
 
 def ids(kind: str | None = None) -> list[str]:

@@ -432,25 +432,33 @@ def save_as(model, fmt: str, folder: str) -> str:
     return path
 
 
-def load_as(fmt: str, path: str, rebuild=None):
-    """A callable ``f(inputs) -> list of outputs`` from an artifact.  Whole-model formats load
-    without custom_objects (registration must suffice); SavedModels load through TensorFlow's
-    own loader and their serving signature; weights load into ``rebuild()``, the model rebuilt
-    from code (which also names the SavedModel's inputs and outputs)."""
-    from keras_upgrade_gate.layers.building import as_list
-
+def load_model_as(fmt: str, path: str, rebuild=None, custom_objects=None):
+    """The Keras model in an artifact of a whole-model format (``custom_objects``: {name: class} for the
+    classes registration does not reach), or ``rebuild()`` given the weights of a weights-only file."""
     if fmt in ("keras", "h5"):
-        model = keras.models.load_model(path, compile=False)
-        return lambda inputs: as_list(model(inputs, training=False))
+        return keras.models.load_model(path, compile=False, custom_objects=custom_objects)
     if fmt == "weights":
         model = rebuild()
         model.load_weights(path)
+        return model
+    raise ValueError(f"a {fmt} artifact does not load as a Keras model")
+
+
+def load_as(fmt: str, path: str, rebuild=None, custom_objects=None):
+    """A callable ``f(inputs) -> list of outputs`` from an artifact.  Whole-model formats load
+    without custom_objects unless given (registration must suffice); SavedModels load through TensorFlow's
+    own loader and their serving signature; weights load into ``rebuild()``, the model rebuilt
+    from code (which also names the SavedModel's inputs and outputs; without it, their sorted keys)."""
+    from keras_upgrade_gate.layers.building import as_list
+
+    if fmt in ("keras", "h5", "weights"):
+        model = load_model_as(fmt, path, rebuild, custom_objects)
         return lambda inputs: as_list(model(inputs, training=False))
     if fmt == "savedmodel":
         serve = tf.saved_model.load(path).signatures["serving_default"]
         keys = list(serve.structured_input_signature[1])
-        reference = rebuild()
-        input_names = [t.name.split(":")[0] for t in reference.inputs]
+        reference = rebuild() if rebuild else None
+        input_names = [t.name.split(":")[0] for t in reference.inputs] if reference else []
 
         def call(inputs):
             values = list(inputs.values()) if isinstance(inputs, dict) else (
@@ -460,7 +468,7 @@ def load_as(fmt: str, path: str, rebuild=None):
                 else sorted(keys)
             result = serve(**{k: tf.convert_to_tensor(v) for k, v in zip(ordered, values)})
             names = list(getattr(reference, "output_names", []) or [])
-            out_keys = [n for n in names if n in result] if set(result) <= set(names) else sorted(result)
+            out_keys = [n for n in names if n in result] if names and set(result) <= set(names) else sorted(result)
             return [result[k] for k in out_keys]
 
         return call

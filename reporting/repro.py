@@ -437,10 +437,64 @@ if hasattr(layer, "get_output_at"):  # Keras 2's public per-call accessors
 print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
 '''
 
+# A team's own saved file, loaded from its path as the gate loads it (conformance/test_saved_files.py).
+_SAVED_FILE = '''\
+import importlib
+import sys
+import tempfile
+import zipfile
+
+PATH = {path!r}  # the team's file, where the gate read it
+FORMAT = {format!r}
+EMBEDDED = {embedded!r}  # base64 of a zip of the file when it is small; None: the script reads PATH
+CUSTOM_OBJECTS = {custom_objects!r}  # import paths, from the team's checkout (run the script there)
+INPUTS = {inputs!r}
+RECORDED = {recorded!r}  # what the file computed where its record was written: {recorded_by}
+TOLERANCE = {tolerance!r}  # the largest error over its scale that passes: the file's own measurement
+
+
+def imported(path):
+    module, _, name = path.rpartition(":") if ":" in path else path.rpartition(".")
+    return name, getattr(importlib.import_module(module), name)
+
+
+def as_list(value):
+    if isinstance(value, dict):
+        return [value[k] for k in sorted(value)]
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+sys.path.insert(0, os.getcwd())
+path = PATH
+if EMBEDDED:
+    folder = tempfile.mkdtemp()
+    zipfile.ZipFile(io.BytesIO(base64.b64decode(EMBEDDED))).extractall(folder)
+    path = os.path.join(folder, {file_name!r})
+x = decode(INPUTS)
+if FORMAT == "savedmodel":
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    keys = sorted(serve.structured_input_signature[1])
+    got = as_list(serve(**{{k: tf.convert_to_tensor(v) for k, v in zip(keys, as_list(x))}}))
+else:
+    objects = dict(imported(p) for p in CUSTOM_OBJECTS) or None
+    model = keras.models.load_model(path, compile=False, custom_objects=objects)
+    got = as_list(model(x, training=False))
+got, recorded = [np.asarray(o, dtype="float64") for o in got], decode(RECORDED)
+assert [a.shape for a in got] == [b.shape for b in recorded], (
+    f"output shapes {{[a.shape for a in got]}}, recorded {{[b.shape for b in recorded]}}")
+largest = max(float(np.abs(b).max(initial=0.0)) for b in recorded)
+errors = [float(np.abs(a - b).max(initial=0.0)) / max(float(np.abs(b).max(initial=0.0)), 1e-2 * largest, 1e-30)
+          for a, b in zip(got, recorded)]
+print(f"{{PATH}} on Keras {{keras.__version__}}: largest output error over its scale {{max(errors):.3g}} "
+      f"(tolerance {{TOLERANCE:g}})")
+assert max(errors) <= TOLERANCE, f"{{PATH}} computes other outputs on Keras {{keras.__version__}}"
+print(f"passes on TensorFlow {{tf.__version__}}, Keras {{keras.__version__}}")
+'''
+
 _TEMPLATES = {"golden_trajectory": _GOLDEN_TRAJECTORY, "golden_fit": _GOLDEN_FIT, "symbolic_shapes": _SYMBOLIC_SHAPES,
               "summary_text": _SUMMARY_TEXT, "public_nodes": _PUBLIC_NODES, "convergence": _CONVERGENCE,
               "determinism": _DETERMINISM, "read_back": _READ_BACK, "golden_load": _GOLDEN_LOAD,
-              "parity": _PARITY, "layer_configs": _LAYER_CONFIGS}
+              "parity": _PARITY, "layer_configs": _LAYER_CONFIGS, "saved_file": _SAVED_FILE}
 
 
 def render(recipe: dict) -> str:
@@ -452,7 +506,7 @@ def render(recipe: dict) -> str:
     if recipe.get("custom_layers"):
         parts.append("# The custom layers: the gate's own (its layers/custom.py), a team's imported from its modules\n"
                      + recipe["custom_layers"])
-    parts += [recipe.get("helpers", ""), recipe["model"], _TEMPLATES[recipe["template"]].format(**fields)]
+    parts += [recipe.get("helpers", ""), recipe.get("model", ""), _TEMPLATES[recipe["template"]].format(**fields)]
     return "\n\n".join(part.strip("\n") for part in parts if part) + "\n"
 
 
