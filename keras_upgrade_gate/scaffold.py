@@ -41,6 +41,10 @@ register(Entry(
                   compile=lambda: dict(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"]),
                   fit=dict(epochs=20, batch_size=32)),
 ))
+
+# A file you ship, checked as it is (README: "Gate the files you ship"): uncomment and point it at yours.
+# from keras_upgrade_gate import SavedFile
+# register(SavedFile(id="example.served", path="models/served.h5", inputs="models/served_inputs.npz"))
 '''
 
 PYPROJECT = '''[tool.keras-upgrade-gate]

@@ -30,6 +30,8 @@ OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
 PREDICT = ["conformance/test_inference.py"]
+# The golden loads of one model (its whole-model formats from both golden writers): saved_files.load's path.
+GOLDEN_LOADS = ["conformance/test_saving.py", "-k", "golden_artifact_loads and seq.mlp_binary"]
 
 
 SAME = "the Keras 3 patch"  # an injection's keras2: the same patch changes the same behaviour in Keras 2
@@ -518,6 +520,40 @@ def _predict_batches_reordered(p):
     p.set(keras.Model, "predict", predict)
 
 
+def _loaded_model(p, change):
+    """load_model returns the model with ``change(model)`` applied (both generations: compat's keras)."""
+    from keras_upgrade_gate.layers import compat
+
+    original = compat.keras.models.load_model
+
+    @functools.wraps(original)
+    def load_model(*args, **kwargs):
+        model = original(*args, **kwargs)
+        change(model)
+        return model
+
+    p.set(compat.keras.models, "load_model", load_model)
+
+
+def _load_drops_a_weight(p):
+    """A loaded model's last weight (the output layer's bias) is left at zero: one weight not read."""
+    import numpy as np
+
+    _loaded_model(p, lambda model: model.weights[-1].assign(np.zeros(model.weights[-1].shape, "float32")))
+
+
+def _loaded_outputs_scaled(p):
+    """A loaded model's output layer reads its weights 0.1% too large: its outputs are off by a small factor."""
+    import numpy as np
+
+    def scaled(model):
+        last = [layer for layer in model.layers if layer.weights][-1]
+        for weight in last.weights:
+            weight.assign(np.asarray(weight) * np.float32(1.001))
+
+    _loaded_model(p, scaled)
+
+
 def _optimizer_update_lost(p):
     _gradients_scaled(p, factor=0.0)
 
@@ -683,6 +719,10 @@ INJECTIONS = (
               keras2="Keras 2 infers a graph's shapes by running call on symbolic tensors, not compute_output_shape"),
     Injection("to_categorical_shifted", "data", "to_categorical puts every label one class further on",
               _to_categorical_shifted, GOLDEN_FITS, (("seq.mlp_softmax", "golden fit: history"),)),
+    Injection("load_drops_a_weight", "saving", "load_model leaves one weight (the output bias) unread, at zero",
+              _load_drops_a_weight, GOLDEN_LOADS, (("seq.mlp_binary", "loads tf215's h5"),)),
+    Injection("loaded_outputs_scaled", "saving", "a loaded model's output layer weights read 0.1% too large",
+              _loaded_outputs_scaled, GOLDEN_LOADS, (("seq.mlp_binary", "loads tf215's h5"),)),
     Injection("h5_load_hangs", "saving", "loading an HDF5 model never returns", _h5_load_hangs, HANG,
               (("seq.mlp_binary", "Timeout"),), keras2=k2.h5_load_hangs),
     Injection("gradients_scaled", "training", "every gradient reaches the optimizer 1% too large (near: Adam and "

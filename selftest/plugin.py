@@ -13,6 +13,13 @@ _patcher = Patcher()
 
 
 def pytest_configure(config):
+    apply(_patcher)
+    # A check that runs a child process of its own (a team's saved files) imports this there too.
+    os.environ["GATE_CHILD_IMPORTS"] = "keras_upgrade_gate.selftest.child"
+
+
+def apply(patcher) -> None:
+    """The injection or mutant the environment names, applied with ``patcher``."""
     name = os.environ.get("GATE_INJECT")
     if name:
         from keras_upgrade_gate.layers import compat
@@ -20,12 +27,12 @@ def pytest_configure(config):
         patch = BY_NAME[name].patch_for(compat.IS_KERAS3)  # a KeyError names an unknown injection
         if patch is None:
             raise RuntimeError(f"injection {name!r} has no form for Keras {compat.KERAS_VERSION}")
-        patch(_patcher)
+        patch(patcher)
     mutant = os.environ.get("GATE_MUTANT")
     if mutant:
         from keras_upgrade_gate.selftest import mutants
 
-        mutants.apply(mutant, _patcher)
+        mutants.apply(mutant, patcher)
 
 
 def pytest_report_header(config):

@@ -2,13 +2,14 @@
 
 The gate imports this module (pyproject.toml names it) and runs every kind of check on what it
 registers: summaries, shapes, configs, custom-layer round trips, golden runs, saving across versions,
-parity, convergence (the recipe), in both tiers.
+parity, convergence (the recipe), in both tiers; and, for the files the team ships (models/, written by
+tf.keras 2.15: models/make_production_files.py), that each still loads, computes what it did and trains on.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from keras_upgrade_gate import Entry, Recipe, built_layer, keras, register
+from keras_upgrade_gate import Entry, Recipe, SavedFile, Training, built_layer, keras, register
 
 FEATURES = 12
 
@@ -85,3 +86,14 @@ register(Entry(
     title="ScaledResidual alone: x + scale * tanh(x W) (its config and .keras round trips)",
     builder=lambda: built_layer(ScaledResidual(), (None, FEATURES)), sample_input=(FEATURES,),
 ))
+
+
+# The files the team ships: the churn classifier trained with tf.keras 2.15, as HDF5 and as a .keras archive.
+# `keras-gate baselines` in tf215 recorded beside each what it computes on the inputs and one training step.
+def _going_on_training():
+    return Training(compile=lambda: dict(optimizer="adam", loss="binary_crossentropy"), batch="models/churn_batch.npz")
+
+
+for _format, _name in (("h5", "churn.h5"), ("keras", "churn.keras")):
+    register(SavedFile(id=f"team.churn_{_format}", path=f"models/{_name}", inputs="models/churn_inputs.npz",
+                       training=_going_on_training()))
