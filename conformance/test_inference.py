@@ -1,8 +1,10 @@
 """predict over several batches, a partial last one among them, gives every row the output the model gives that
 row's batch on its own (predict_on_batch, the same compiled step): a predict that reorders, drops or repeats
-batches, or mishandles the last partial one, changes rows.  No tolerance: both run one traced function on the
-same rows in one process, so the outputs are equal bit for bit (measured on every model entry, Keras 2.15 and
-3.15); the seeds call predict in seed 004.  What predict's batching can get wrong depends on how a model is fed,
+batches, or mishandles the last partial one, changes rows by the size of the outputs themselves.  Rounding may
+differ: bit for bit on every seed model (Keras 2.15 and 3.15), but the example team's residual_encoder (a custom
+layer, LayerNormalization) gives rows 3-6 1.8e-7 apart on Keras 2.15, so rows are compared within the golden
+outputs tolerance of this generation (conformance/golden_tolerances.py, 2e-6 of the output's magnitude), which
+a reordered row exceeds by orders of magnitude.  The seeds call predict in seed 004.  What predict's batching can get wrong depends on how a model is fed,
 not on its layers: the check runs on the smallest model of each container and input structure (4 of the 28
 seed models: 16 s of checks on all of them put the default tier at its budget)."""
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from keras_upgrade_gate.conformance import coverage, expect
+from keras_upgrade_gate.conformance import coverage, expect, golden_tolerances
 from keras_upgrade_gate.layers import catalog
 from keras_upgrade_gate.layers.building import as_list
 
@@ -57,6 +59,8 @@ def test_predict_over_batches_gives_each_row_its_own_output(entry, built):
     for index, output in enumerate(whole):
         by_batch = np.concatenate([batch[index] for batch in batches])
         expect.equal(entry.id, f"predict over batches of {BATCH}: output {index} shape", output.shape, by_batch.shape)
-        differ = sorted({int(row) for row in np.argwhere(output != by_batch)[:, 0]})
+        allowed = golden_tolerances.for_this_generation()["outputs"] * max(float(np.abs(by_batch).max()), 1e-30)
+        differ = sorted({int(row) for row in np.argwhere(np.abs(output - by_batch) > allowed)[:, 0]})
         expect.true(entry.id, f"predict over batches of {BATCH}: output {index}", not differ,
-                    f"predict(batch_size={BATCH}) on {ROWS} rows differs from the model batch by batch in rows {differ}")
+                    f"predict(batch_size={BATCH}) on {ROWS} rows differs from the model batch by batch in rows {differ} "
+                    f"(beyond {allowed:.3g}, largest {float(np.abs(output - by_batch).max()):.3g})")
