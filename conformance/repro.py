@@ -346,7 +346,7 @@ def saved_file(saved, check: str, message: str = "") -> dict:
     its record was written, within the file's own tolerance (conformance/test_saved_files.py)."""
     import zipfile
 
-    from keras_upgrade_gate.conformance import expect, saved_files
+    from keras_upgrade_gate.conformance import expect, golden, saved_files
 
     if saved.format == "weights":
         raise ValueError("a weights-only file needs the team's builder, which a script without the gate lacks")
@@ -364,9 +364,10 @@ def saved_file(saved, check: str, message: str = "") -> dict:
             "message": message, "model": "", "custom_layers": "", "path": str(saved.location), "format": saved.format,
             "file_name": saved.location.name, "embedded": embedded, "custom_objects": list(saved.custom_objects),
             "inputs": encode(saved_files.read_inputs(saved)),
-            "recorded": encode([arrays[k] for k in sorted(arrays) if k.startswith("output_")]),
+            "recorded": encode([arrays[k] for k in golden.keys(arrays, "output_")]),
             "recorded_by": f"TensorFlow {recorded_by['tensorflow']}, Keras {recorded_by['keras']}",
-            "tolerance": about["tolerances"]["outputs"]}
+            "tolerance": about["tolerances"]["outputs"], "scale_floor": golden.SCALE_FLOOR,
+            "rounding_spacings": saved_files.ROUNDING_SPACINGS}
 
 
 SMALL_FILE_BYTES = 1_000_000  # embedded below this; a larger file is read from its path in the team's checkout

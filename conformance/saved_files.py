@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from keras_upgrade_gate.conformance.golden_tolerances import MARGIN
 from keras_upgrade_gate.layers.saved_file import SavedFile
 
 READ_BACK_ATOL = 1e-6  # the same version writing and reading the same weights: only round-off may differ
@@ -32,13 +33,14 @@ READ_BACK_ATOL = 1e-6  # the same version writing and reading the same weights: 
 # file's weight of 0.3 moved by 1e-3 in one step cannot be closer than one spacing (3e-8).  Measured: tf.keras
 # 2.15's Adam step on the example team's churn.h5, replayed by Keras 3.15, lands one spacing away on some
 # kernel elements (3.0e-5 of the move); golden_tolerances.MARGIN times that one rounding.
-ROUNDING_SPACINGS = 4
+MEASURED_SPACINGS = 1
+ROUNDING_SPACINGS = MARGIN * MEASURED_SPACINGS
 RECORD_SUFFIXES = (".gate.npz", ".gate.json")
 
 
 class FileProblem(Exception):
     """What is wrong with a saved file or what it needs, in words that name the file: ``kind`` says which
-    (Missing, CustomObject, InputsRejected, Unreadable, or LoadError with the loader's own ``cause``)."""
+    (Missing, CustomObject, CallFailed, Unreadable, NotTrainable, or LoadError with the loader's own ``cause``)."""
 
     def __init__(self, kind: str, message: str, cause: BaseException | None = None):
         super().__init__(message)
@@ -101,10 +103,11 @@ def read_inputs(saved: SavedFile):
     order they were saved in), or what the function returns."""
     if callable(saved.inputs):
         return saved.inputs()
-    return _read_npz(pathlib.Path(saved.inputs), saved, "inputs")
+    values = list(_read_npz(pathlib.Path(saved.inputs), saved, "inputs").values())
+    return values[0] if len(values) == 1 else values
 
 
-def _read_npz(path: pathlib.Path, saved: SavedFile, what: str) -> Any:
+def _read_npz(path: pathlib.Path, saved: SavedFile, what: str) -> dict[str, np.ndarray]:
     where = path if path.is_absolute() else pathlib.Path.cwd() / path
     if not where.exists():
         raise FileProblem("Missing", f"{path} does not exist (the {what} of {saved.id}, {saved.path})")
@@ -113,19 +116,17 @@ def _read_npz(path: pathlib.Path, saved: SavedFile, what: str) -> Any:
             arrays = {key: stored[key] for key in stored.files}
     except Exception as error:
         raise FileProblem("Unreadable", f"{path} is not a readable .npz ({type(error).__name__}: {_short(error)})") from None
-    if what == "batch":
-        return arrays
-    values = list(arrays.values())
-    return values[0] if len(values) == 1 else values
+    return arrays
 
 
 def outputs(call, inputs, saved: SavedFile) -> dict[str, np.ndarray]:
-    """{output_i: array} of the loaded file on its inputs; inputs the model does not take name the file."""
+    """{output_i: array} of the loaded file on its inputs; a call that fails (inputs of another shape, most
+    often) names the file and the inputs' shapes."""
     try:
         got = call(inputs)
     except Exception as error:
         shapes = [np.shape(a) for a in (inputs if isinstance(inputs, (list, tuple)) else [inputs])]
-        raise FileProblem("InputsRejected", f"{saved.path} ({saved.format}) does not take its recorded inputs of shape "
+        raise FileProblem("CallFailed", f"{saved.path} ({saved.format}) fails on its recorded inputs of shape "
                           f"{', '.join(str(s) for s in shapes)} ({type(error).__name__}: {_short(error)})", cause=error) from None
     return {f"output_{i}": np.asarray(o, dtype="float32") for i, o in enumerate(got)}
 
@@ -205,7 +206,12 @@ def train_step(saved: SavedFile) -> dict[str, np.ndarray]:
     model = load(saved, model=True)
     batch = saved.training.batch() if callable(saved.training.batch) else _read_npz(
         pathlib.Path(saved.training.batch), saved, "batch")
-    x, y = (batch["x"], batch["y"]) if isinstance(batch, dict) else batch
+    if isinstance(batch, dict):
+        if not {"x", "y"} <= set(batch):
+            raise FileProblem("Unreadable", f"{saved.training.batch} holds {sorted(batch)}; a Training's batch holds "
+                                            "x and y (np.savez(path, x=..., y=...))")
+        batch = (batch["x"], batch["y"])
+    x, y = batch
     model.compile(**saved.training.compile())
     variables = canonical_variables(model)
     start = [np.asarray(v, dtype="float32") for v in variables]
@@ -350,9 +356,8 @@ def check(saved: SavedFile) -> dict[str, Any]:
             tolerances = {q: about["tolerances"][q] for q in ("losses", "weights")}
             found["train"] = _with(compare(arrays, step, tolerances), changed)
     except FileProblem as problem:
-        outcome = problem.outcome
-        for part in ("load", "outputs", "train"):
-            found.setdefault(part, outcome if part == "load" or "load" in found else "not run: the file does not load")
+        for part in ("load", "outputs", "train"):  # what stopped the file stops the parts after it
+            found.setdefault(part, problem.outcome)
         found.setdefault("rewrite", {})
     return found
 

@@ -38,14 +38,14 @@ def entries_of_each_kind(only: list[str]) -> dict[str, list[str]]:
             "files": [e for e in only if e in files]}
 
 
-# What a run compares against in this environment (the saved files and convergence runs of other environments
-# are read where they exist; this one's own are not needed to judge it).
+# What a run compares against in this environment, a team's saved files' records included (the golden saved
+# artifacts and convergence runs of other environments are read where they exist; this one's own are not needed
+# to judge it).
 NEEDED_TO_RUN = ("traits", "snapshots", "golden", "golden_fit", "files")
 
 
 def missing_to_run() -> dict[str, list[str]]:
     """{entry: [kinds]} of the baselines a run here needs and the folder lacks."""
-
     missing: dict[str, list[str]] = {}
     for kind, ids in entries_of_each_kind(all_ids()).items():
         for entry_id in ids:
@@ -81,7 +81,10 @@ def stored(kind: str, entry_id: str) -> bool:
 
     if kind == "files":
         about = next(f for f in catalog.saved_files() if f.id == entry_id).record_path(".gate.json")
-        return about.exists() and "tolerances" in json.loads(about.read_text())
+        try:  # an unreadable record is missing: `keras-gate baselines` writes it again
+            return about.exists() and "tolerances" in json.loads(about.read_text())
+        except ValueError:
+            return False
     if kind == "traits":
         return recorded(baselines.MEASUREMENTS / "traits.json", compat.GENERATION, "traits", entry_id)
     if kind == "snapshots":  # configs for every buildable entry; summaries for models

@@ -37,10 +37,13 @@ def main(pytest_args: list[str] | None = None) -> int:
     if code not in (0, gate.NO_TESTS_COLLECTED):
         print(output.getvalue())
         return int(code)
-    print(f"\n{len(catalog.ids())} entries ({'the seed catalogue' if catalog.is_seed_catalogue() else 'your catalogue'}):")
-    for entry_id in [*catalog.ids(), *sorted(set(collected.kinds) - set(catalog.ids()))]:
+    titles = {e.id: e.title for e in (*catalog.entries(), *catalog.saved_files())}
+    files = f" and {len(catalog.saved_files())} saved files" if catalog.saved_files() else ""
+    print(f"\n{len(catalog.ids())} entries{files} "
+          f"({'the seed catalogue' if catalog.is_seed_catalogue() else 'your catalogue'}):")
+    for entry_id in [*titles, *sorted(set(collected.kinds) - set(titles))]:
         kinds = collected.kinds.get(entry_id, {})
-        title = catalog.get(entry_id).title if entry_id in catalog.ids() else entry_id
+        title = titles.get(entry_id, entry_id)
         print(f"  {entry_id}" + (f"  {title}" if title != entry_id else ""))
         print("      " + (", ".join(f"{kind} x{count}" for kind, count in sorted(kinds.items())) or "no check here"))
     return 0

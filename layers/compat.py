@@ -405,9 +405,11 @@ def load_keras_archive(path: str):
 
 # --- saved-model formats -----------------------------------------------------
 
-SAVE_FORMATS = ("keras", "h5", "savedmodel", "weights")
-"""The formats a team can carry a model in: the .keras archive, legacy HDF5, a TensorFlow
-SavedModel for serving, and weights-only files (rebuilt from code, then loaded)."""
+# The formats a team can carry a model in: the .keras archive, legacy HDF5, a TensorFlow SavedModel for
+# serving, and weights-only files (rebuilt from code, then loaded); named where a team's SavedFile is.
+from keras_upgrade_gate.layers import saved_file as _saved_file  # noqa: E402  (no TensorFlow there)
+
+SAVE_FORMATS = _saved_file.FORMATS
 
 # The weights-only file is not named model.weights.h5: Keras 3.4's load_model overwrites and deletes a
 # file of that name beside the archive it loads (fact:load_model.files_beside_the_archive shows the bug).

@@ -11,7 +11,7 @@ import dataclasses
 import pathlib
 from typing import Any, Callable
 
-FORMATS = ("keras", "h5", "savedmodel", "weights")  # compat.SAVE_FORMATS, without importing TensorFlow
+FORMATS = ("keras", "h5", "savedmodel", "weights")  # compat.SAVE_FORMATS is this (here: no TensorFlow import)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -35,8 +35,7 @@ class SavedFile:
     builder: Callable[[], Any] | None = None
     custom_objects: tuple[str, ...] = ()
     training: Training | None = None
-    title: str = ""
-    kind: str = "file"
+    title: str = ""  # how `keras-gate list` names it; the path and format by default
     apart: bool = True  # checked in a process of its own: a hang or a crash is this file's failure, not the run's
 
     def __post_init__(self):

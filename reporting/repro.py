@@ -451,6 +451,8 @@ CUSTOM_OBJECTS = {custom_objects!r}  # import paths, from the team's checkout (r
 INPUTS = {inputs!r}
 RECORDED = {recorded!r}  # what the file computed where its record was written: {recorded_by}
 TOLERANCE = {tolerance!r}  # the largest error over its scale that passes: the file's own measurement
+SCALE_FLOOR = {scale_floor!r}  # an output's scale is at least this share of the largest output's
+ROUNDING_SPACINGS = {rounding_spacings!r}  # a difference within this many float32 spacings is rounding
 
 
 def imported(path):
@@ -483,8 +485,9 @@ got, recorded = [np.asarray(o, dtype="float64") for o in got], decode(RECORDED)
 assert [a.shape for a in got] == [b.shape for b in recorded], (
     f"output shapes {{[a.shape for a in got]}}, recorded {{[b.shape for b in recorded]}}")
 largest = max(float(np.abs(b).max(initial=0.0)) for b in recorded)
-errors = [float(np.abs(a - b).max(initial=0.0)) / max(float(np.abs(b).max(initial=0.0)), 1e-2 * largest, 1e-30)
-          for a, b in zip(got, recorded)]
+rounding = [ROUNDING_SPACINGS * np.spacing(np.abs(b).astype("float32")).astype("float64") for b in recorded]
+errors = [float(np.maximum(np.abs(a - b) - r, 0.0).max(initial=0.0))
+          / max(float(np.abs(b).max(initial=0.0)), SCALE_FLOOR * largest, 1e-30) for a, b, r in zip(got, recorded, rounding)]
 print(f"{{PATH}} on Keras {{keras.__version__}}: largest output error over its scale {{max(errors):.3g}} "
       f"(tolerance {{TOLERANCE:g}})")
 assert max(errors) <= TOLERANCE, f"{{PATH}} computes other outputs on Keras {{keras.__version__}}"

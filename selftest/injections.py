@@ -30,7 +30,7 @@ OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
 PREDICT = ["conformance/test_inference.py"]
-# The golden loads of one model (its whole-model formats from both golden writers): saved_files.load's path.
+# The golden loads of one model (every format, from both golden writers): the path saved_files.load takes.
 GOLDEN_LOADS = ["conformance/test_saving.py", "-k", "golden_artifact_loads and seq.mlp_binary"]
 
 
