@@ -45,3 +45,17 @@ def test_a_row_that_does_not_parse_is_an_error(tmp_path, text, says):
 def test_no_file_means_no_rows(tmp_path):
     assert expectations.team_rows(tmp_path / "expected.toml") == ()
     assert expectations.team_rows(None) == ()
+
+
+def test_a_teams_single_row_is_a_version_difference(tmp_path, monkeypatch):
+    """One row saying Keras >=3 cannot read a file is a difference (on Keras 2 it reads), so the report shows
+    the pass as an expected difference and the upgrade page lists it as a known break; a row over every
+    version, or a plain one, is not."""
+    path = tmp_path / "expected.toml"
+    path.write_text(ROW)
+    (row,) = expectations.team_rows(path)
+    everywhere = expectations.Expected(check="fact:always", keras=">=2", reason="", outcome=row.outcome)
+    plain = expectations.Expected(check="fact:plain", keras=">=3", reason="")
+    monkeypatch.setattr(expectations, "TABLE", (row, everywhere, plain))
+    assert expectations.varies(row.check)
+    assert not expectations.varies("fact:always") and not expectations.varies("fact:plain")
