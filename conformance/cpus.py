@@ -150,7 +150,7 @@ def run_gate(env_name: str, pytest_args: list[str], everything: bool = False, on
         if left_out:
             print(f"cpus: not emulated here ({' '.join(left_out)}): {why}", flush=True)
         code = subprocess.call([sys.executable, "-m", "keras_upgrade_gate.conformance.gate", "--env", f"{env_name}-cpu-{name}",
-                                *left_out, *pytest_args], env=child_env(emulation), cwd=ROOT)
+                                *left_out, *pytest_args], env=child_env(emulation))  # here: a team's checkout too
         if code:
             failed.append(name)
     print(f"\ncpus: {len(chosen) - len(failed)} of {len(chosen)} emulated CPUs pass"

@@ -127,9 +127,19 @@ def run(argv=None) -> int:
         *keep_default_exclusions(pytest_args),
     ])
     if code == NO_TESTS_COLLECTED:
-        print(f"gate[{args.env}]: the selection {pytest_args} matched no check; nothing to gate")
+        if selects(pytest_args):  # a selection that matches nothing is a typo or a renamed check, not a pass
+            print(f"gate[{args.env}]: the selection {pytest_args} matched no check: nothing was gated. Check its "
+                  "names against `keras-gate list` (the entries and kinds) or the test names", file=sys.stderr)
+            return NO_TESTS_COLLECTED
+        print(f"gate[{args.env}]: this catalogue has no check to run here; nothing to gate")
         return 0
     return int(code)
+
+
+def selects(pytest_args: list[str]) -> bool:
+    """Whether the arguments choose checks (-k, -m, test files or node ids), rather than only how to run them."""
+    return any(a in ("-k", "-m") or a.startswith(("-k", "-m")) or (not a.startswith("-") and ("::" in a or
+               a.endswith(".py"))) for a in pytest_args)
 
 
 CHECKS_PACKAGE = "keras_upgrade_gate.conformance"

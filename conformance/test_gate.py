@@ -94,3 +94,9 @@ def test_the_runner_runs_as_a_module():
     shown = subprocess.run([sys.executable, "-m", "keras_upgrade_gate.conformance.gate", "--help"],
                            capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0 and "--env" in shown.stdout, shown.stdout + shown.stderr
+
+
+def test_a_selection_that_matches_no_check_is_an_error_not_a_pass():
+    """`-k` with a typo, or a check renamed under a selection, would otherwise gate nothing and pass."""
+    assert gate.selects(["-k", "golden"]) and gate.selects(["-mgolden"]) and gate.selects(["conformance/test_x.py"])
+    assert gate.selects(["conformance/test_x.py::test_y[a]"]) and not gate.selects(["-n", "2", "--tier", "full"])
