@@ -229,6 +229,19 @@ TABLE: tuple[Expected, ...] = (
     _row("fact:to_categorical.dtype", KERAS2, value="float32", reason="Keras 2 returns float32"),
     _row("fact:to_categorical.dtype", KERAS3, value="float64",
          reason="Keras 3 returns float64 for NumPy input (compat.to_categorical restores float32)"),
+    _row("fact:fit.reshuffles_each_epoch", KERAS2, value="a new order each epoch",
+         reason="Keras 2's data handler shuffles one dataset repeated over the epochs: each epoch draws anew"),
+    _row("fact:fit.reshuffles_each_epoch", KERAS3, value="the same order every epoch",
+         reason="Keras 3's array adapter builds its permutation in a dataset that every epoch iterates afresh: "
+                "under a global seed (keras.utils.set_random_seed) each epoch draws the same permutation "
+                "(measured on 3.0-3.15)"),
+    # SGD(learning_rate=0.01, decay=0.1): the rate of its tenth step (Keras 1's lr / (1 + decay * 9) where honoured).
+    _row("fact:optimizer.decay_keyword", KERAS212, value=round(0.01 / 1.9, 6),
+         reason="Keras 2.12's SGD hands decay= to the legacy optimizer, which honours it"),
+    _row("fact:optimizer.decay_keyword", KERAS213_2, _DECAY_REJECTED, reason="TF 2.13+ optimizers reject decay=",
+         cause=_DECAY_REJECTED_CAUSE),
+    _row("fact:optimizer.decay_keyword", KERAS3, value=0.01,
+         reason="Keras 3 accepts decay= with a warning and ignores it: the rate stays 0.01 (measured on 3.0-3.15)"),
     _row("fact:optimizer.lr_keyword", KERAS212, value=0.5, reason="Keras 2.12's SGD hands lr= and decay= to the legacy optimizer, which honours both"),
     _row("fact:optimizer.lr_keyword", KERAS213_2, value=0.01,
          reason="TF 2.13+ ignores SGD(lr=0.5) silently: the rate stays at the default 0.01"),

@@ -157,3 +157,22 @@ def test_a_dict_of_inputs_reaches_the_inputs_of_those_names(record_property):
     by_list = np.asarray(model([ones, zeros]))
     mapping = "by name" if np.array_equal(by_dict, by_list) else "by sorted key"
     assert_outcome("func.multi_io", "fact:functional.dict_inputs", "ok", mapping, record_property)
+
+
+def _rate_of_tenth_step(optimizer) -> float:
+    """The rate SGD applied at its tenth step on a weight whose gradient is always 1 (no momentum)."""
+    weight = compat.variable(np.zeros(1, "float32"))
+    values = []
+    for _ in range(10):
+        optimizer.apply_gradients([(compat.keras.ops.ones(1) if compat.IS_KERAS3 else np.ones(1, "float32"), weight)])
+        values.append(float(np.asarray(weight)[0]))
+    return round(values[-2] - values[-1], 6)  # float32 weights: six decimals tell 0.01 from 0.01 / 1.9
+
+
+@pytest.mark.snippet("seq.mlp_softmax")
+def test_optimizer_decay_keyword(record_property):
+    """seq.mlp_softmax's SGD(decay=1e-6): what each version does with decay= alone (SGD_CHANGE cites it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        observed, rate = outcome_of(lambda: _rate_of_tenth_step(keras.optimizers.SGD(learning_rate=0.01, decay=0.1)))
+    assert_outcome("seq.mlp_softmax", "fact:optimizer.decay_keyword", observed, rate, record_property)

@@ -18,6 +18,8 @@ MARKERS = (
     "as_written: what each seed's literal code does on this version",
     "convergence: seeded training reaches stated thresholds",
     "parity: numerical parity between execution paths (CPU, XLA, mixed precision, GPU)",
+    "training_loop: what fit and evaluate do with the rows around the model (order, batches, held-out rows, "
+    "the loss and metrics they report)",
     "oracles: Keras against independent NumPy references within float32's error bounds",
     "saving: what this version writes in each format, and loading the golden artifacts of TF 2.15 and 2.16",
     "gpu: needs a visible GPU; skips without one",

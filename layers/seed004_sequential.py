@@ -184,8 +184,9 @@ def _as_written_sgd():
 
 
 SGD_CHANGE = ("SGD(learning_rate=InverseTimeDecay(0.01, decay_steps=1, decay_rate=1e-6), momentum=0.9, "
-              "nesterov=True) replaces SGD(lr=0.01, decay=1e-6, ...): both generations reject decay=, "
-              "and TF 2.15 ignores lr= silently; the schedule is Keras 1's lr / (1 + decay * step)")
+              "nesterov=True) replaces SGD(lr=0.01, decay=1e-6, ...): Keras 3 rejects lr= and ignores decay= "
+              "(fact:optimizer.lr_keyword, fact:optimizer.decay_keyword), TF 2.13-2.15 reject decay= and ignore "
+              "lr= silently; the schedule is Keras 1's lr / (1 + decay * step)")
 INPUT_CHANGE = "keras.Input(shape=...) replaces input_dim=/input_shape= on the first layer (deprecated in Keras 3)"
 
 register(Entry(
