@@ -30,6 +30,7 @@ OPTIMIZER_ERRORS = ["conformance/test_as_written.py", "-k", "mlp_softmax or vgg_
 ORACLES = ["-m", "oracles"]
 FITS_AND_SGD_ORACLE = ["conformance/test_golden.py", "conformance/test_oracles.py", "-k", "fit_matches or sgd_steps"]
 PREDICT = ["conformance/test_inference.py"]
+TRAINING_LOOP = ["-m", "training_loop"]
 # The golden loads of one model (every format, from both golden writers): the path saved_files.load takes.
 GOLDEN_LOADS = ["conformance/test_saving.py", "-k", "golden_artifact_loads and seq.mlp_binary"]
 
@@ -496,6 +497,50 @@ def _initializers_ignore_the_seed(p):
     p.set(keras.initializers.VarianceScaling, "__call__", call)
 
 
+def _fit_ignores_shuffle(p):
+    """fit(shuffle=True) feeds the rows in their given order (the array adapter is told not to shuffle)."""
+    from keras.src.trainers.data_adapters import array_data_adapter
+
+    p.wrap_init(array_data_adapter.ArrayDataAdapter, lambda kwargs: kwargs.update(shuffle=False))
+
+
+def _evaluate_averages_batch_means(p):
+    """The loss a Mean tracks is averaged over batches, not samples: a batch's weight (its size) is dropped."""
+    from keras.src.metrics import reduction_metrics
+
+    k2.batch_weight_dropped_in(p, reduction_metrics.Mean)
+
+
+def _evaluate_list_reordered(p):
+    """evaluate's list form (and train_on_batch's) returns its values last to first."""
+    from keras.src.trainers.trainer import Trainer
+
+    p.set(Trainer, "_flatten_metrics_in_order", k2.list_reversed(Trainer._flatten_metrics_in_order))
+
+
+def _dropout_mask_repeats(p):
+    """Dropout in training draws from a fixed seed: the same mask every step, and in every layer of a shape."""
+    import keras
+    from keras.src import backend
+
+    original = keras.layers.Dropout.call
+
+    @functools.wraps(original)
+    def call(self, inputs, training=False):
+        if training is True and self.rate > 0:
+            return backend.random.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=1337)
+        return original(self, inputs, training=training)
+
+    p.set(keras.layers.Dropout, "call", call)
+
+
+def _loaded_optimizer_state_lost(p):
+    """A loaded .keras checkpoint's optimizer starts afresh (iterations and moments at zero)."""
+    from keras.src.optimizers.base_optimizer import BaseOptimizer
+
+    k2.optimizer_state_lost_in(p, BaseOptimizer)
+
+
 def _predict_batches_reordered(p):
     """Model.predict returns its first two batches swapped (the rows themselves computed right)."""
     import numpy as np
@@ -750,6 +795,23 @@ INJECTIONS = (
     Injection("predict_batches_reordered", "inference", "Model.predict returns its first two batches swapped",
               _predict_batches_reordered, PREDICT, (("func.residual", "predict over batches"),
                                                     ("func.multi_io", "predict over batches"))),
+    Injection("fit_ignores_shuffle", "training loop", "fit(shuffle=True) feeds the rows in their given order",
+              _fit_ignores_shuffle, TRAINING_LOOP, (("seq.fit_binary", "fit(shuffle=True) epoch 1: shuffled"),),
+              keras2=k2.fit_ignores_shuffle),
+    Injection("evaluate_averages_batch_means", "evaluation", "the loss evaluate reports is the mean of its batches' "
+              "means, a partial last batch weighing as much as a full one", _evaluate_averages_batch_means,
+              TRAINING_LOOP, (("func.shared_lstm", "on 81 rows: loss"), ("func.multi_io", "on 81 rows: loss")),
+              keras2=k2.evaluate_averages_batch_means),
+    Injection("evaluate_list_reordered", "evaluation", "evaluate's list form returns its values last to first "
+              "(score[0] is no longer the loss)", _evaluate_list_reordered, TRAINING_LOOP,
+              (("seq.fit_binary", "[loss, accuracy] in that order"),), keras2=k2.evaluate_list_reordered),
+    Injection("dropout_mask_repeats", "regularization", "Dropout in training draws one fixed mask: the same every "
+              "step and in every layer of a shape", _dropout_mask_repeats, TRAINING_LOOP,
+              (("seq.mlp_softmax", "a fresh mask on the next step"), ("seq.mlp_softmax", "masks of their own")),
+              keras2=k2.dropout_mask_repeats),
+    Injection("loaded_optimizer_state_lost", "saving", "loading a .keras checkpoint leaves its optimizer's state "
+              "unread: training resumes from zero moments and step 0", _loaded_optimizer_state_lost, TRAINING_LOOP,
+              (("seq.fit_binary", "a loaded checkpoint trains on"),), keras2=k2.loaded_optimizer_state_lost),
     Injection("dense_config_drops_activation", "saving", "Dense's config loses its activation: a saved Dense "
               "comes back linear", _dense_config_drops_activation, READ_BACK,
               (("seq.mlp_binary", "reads back its own keras"),)),

@@ -285,3 +285,69 @@ def binary_accuracy_threshold(p):
     # compile(metrics=['accuracy']) uses the function on Keras 2, the class on Keras 3: both move.
     p.default(accuracy_metrics.binary_accuracy, "threshold", 0.7)
     p.wrap_init(keras.metrics.BinaryAccuracy, lambda kwargs: kwargs.setdefault("threshold", 0.7))
+
+
+def fit_ignores_shuffle(p):
+    from keras.src.engine import data_adapter
+
+    p.wrap_init(data_adapter.DataHandler, lambda kwargs: kwargs.update(shuffle=False))
+
+
+def batch_weight_dropped_in(p, mean_class):
+    """A scalar sample_weight (the batch size a loss tracker passes with a batch's mean) is dropped."""
+    original = mean_class.update_state
+
+    @functools.wraps(original)
+    def update_state(self, values, sample_weight=None):
+        if sample_weight is not None and len(getattr(sample_weight, "shape", ())) == 0:
+            sample_weight = None
+        return original(self, values, sample_weight=sample_weight)
+
+    p.set(mean_class, "update_state", update_state)
+
+
+def evaluate_averages_batch_means(p):
+    from keras.src.metrics import base_metric
+
+    batch_weight_dropped_in(p, base_metric.Reduce)
+
+
+def list_reversed(function):
+    """``function`` whose list result comes back last to first."""
+    @functools.wraps(function)
+    def reversed_values(*args, **kwargs):
+        values = function(*args, **kwargs)
+        return list(reversed(values)) if isinstance(values, list) else values
+
+    return reversed_values
+
+
+def evaluate_list_reordered(p):
+    from keras.src.engine import training
+
+    p.set(training, "flatten_metrics_in_order", list_reversed(training.flatten_metrics_in_order))
+
+
+def dropout_mask_repeats(p):
+    import tensorflow as tf
+    from keras.src.layers import Dropout
+
+    original = Dropout.call
+
+    @functools.wraps(original)
+    def call(self, inputs, training=None):
+        if training is True and self.rate > 0:
+            return tf.nn.experimental.stateless_dropout(inputs, self.rate, seed=[13, 37], noise_shape=self.noise_shape)
+        return original(self, inputs, training=training)
+
+    p.set(Dropout, "call", call)
+
+
+def optimizer_state_lost_in(p, optimizer_class):
+    p.set(optimizer_class, "load_own_variables", lambda self, store: None)
+
+
+def loaded_optimizer_state_lost(p):
+    from keras.src.optimizers.optimizer import Optimizer
+
+    optimizer_state_lost_in(p, Optimizer)
