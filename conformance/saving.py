@@ -93,6 +93,7 @@ def write_entry(entry_id: str, folder: pathlib.Path, formats=None) -> tuple[dict
         outcomes[fmt], _ = outcome_of(functools.partial(compat.save_as, model, fmt, str(target)))
         seconds[fmt] = round(time.perf_counter() - start, 2)
     np.savez_compressed(target / "outputs.npz", *outputs)
+    (target / STRUCTURE).write_text(json.dumps(structure_of(model), indent=1) + "\n")
     (target / "written.json").write_text(json.dumps(outcomes, indent=1, sort_keys=True) + "\n")
     write_manifest(folder)
     return outcomes, seconds
@@ -137,10 +138,30 @@ def golden_file(folder: pathlib.Path, entry_id: str, fmt: str):
                      apart=False)
 
 
-def read_artifact(folder: pathlib.Path, entry_id: str, fmt: str) -> dict:
+STRUCTURE = "structure.json"  # beside outputs.npz: what a model read back in the writer's version must keep
+STRUCTURED_FORMATS = ("keras", "h5")  # a SavedModel has no Keras layers; weights load into the model rebuilt
+
+
+def structure_of(model) -> dict:
+    """The parts of a model its file must give back besides outputs, as JSON values: each layer's name and
+    class, in order, and the shapes of its inputs and outputs."""
+    shape = lambda tensor: [None if d is None else int(d) for d in compat.shape_of(tensor)]  # noqa: E731
+    return {"layers": [[layer.name, type(layer).__name__] for layer in model.layers],
+            "inputs": [shape(t) for t in model.inputs], "outputs": [shape(t) for t in model.outputs]}
+
+
+def structure_differences(recorded: dict, loaded: dict) -> str:
+    return "; ".join(f"{part}: written {recorded[part]}, read {loaded[part]}"
+                     for part in recorded if recorded[part] != loaded.get(part))
+
+
+def read_artifact(folder: pathlib.Path, entry_id: str, fmt: str, structure: bool = False) -> dict:
     """Load one artifact here and compare with the writer's outputs: one grid cell, with state
-    matches, differs (and the largest error), fails (and the exception) or not written."""
+    matches, differs (and the largest error), fails (and the exception) or not written.  ``structure``
+    (a read-back in the writer's own version): a whole-model file must also give back the layers and the
+    input and output shapes it was written with (structure.json), else it fails as StructureDiffers."""
     from keras_upgrade_gate.conformance import saved_files
+    from keras_upgrade_gate.layers.building import as_list
 
     written = json.loads((folder / entry_id / "written.json").read_text()).get(fmt, "absent")
     if written != "ok":
@@ -148,8 +169,19 @@ def read_artifact(folder: pathlib.Path, entry_id: str, fmt: str) -> dict:
     with np.load(folder / entry_id / "outputs.npz") as stored:
         expected = {f"output_{i}": stored[f"arr_{i}"] for i in range(len(stored.files))}
     saved = golden_file(folder, entry_id, fmt)
+    recorded = folder / entry_id / STRUCTURE
+    structured = structure and fmt in STRUCTURED_FORMATS and recorded.exists()
     try:
-        got = saved_files.outputs(saved_files.load(saved), saved_files.read_inputs(saved), saved)
+        if structured:
+            model = saved_files.load(saved, model=True)
+            differences = structure_differences(json.loads(recorded.read_text()), structure_of(model))
+            if differences:
+                return {"state": "fails", "detail": f"StructureDiffers: the {fmt} file reads back as another model: "
+                                                    f"{differences}"}
+            loaded = lambda inputs: as_list(model(inputs, training=False))  # noqa: E731
+        else:
+            loaded = saved_files.load(saved)
+        got = saved_files.outputs(loaded, saved_files.read_inputs(saved), saved)
     except saved_files.FileProblem as problem:
         return {"state": "fails", "detail": problem.raw}
     error, _, where = saved_files.largest_errors(expected, got, "output_")

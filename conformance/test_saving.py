@@ -87,10 +87,11 @@ def test_golden_artifact_loads_and_matches(writer, entry_id, fmt, record_propert
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("entry_id", saving.MODELS)
 def test_what_this_version_wrote_reads_back(entry_id, fmt, written, record_property):
-    """Every artifact this version wrote loads here again and gives the outputs it was written with."""
+    """Every artifact this version wrote loads here again and gives the outputs it was written with; a
+    whole-model file also its layers (names, classes) and its input and output shapes."""
     if written(entry_id)[fmt] != "ok":
         pytest.skip(f"not written ({written(entry_id)[fmt]}); the write check judges that")
-    cell = saving.read_artifact(ARTIFACTS, entry_id, fmt)
+    cell = saving.read_artifact(ARTIFACTS, entry_id, fmt, structure=True)
     record_property("readback", cell)
     # A failure records its reproduction: the model with the gate's weights, written, read back, compared.
     _judge_load(entry_id, f"readback:{fmt}:{entry_id}", f"reads back its own {fmt} and matches its outputs", cell,
