@@ -8,7 +8,8 @@ archive and loaded with its compile state.  The loaded model must have
 - the saved one's structure: layer names and classes, input and output names and shapes, the optimizer's
   class and config, and the names evaluate reports;
 - the same evaluation on the same rows;
-- the same next training step: the loss it reports and every weight after it.
+- the same next training step: the loss it reports and every weight after it; and the saved model's step
+  reports the loss evaluate gave on those rows just before (the weights it started from).
 
 Both models run the same step on the same CPU: measured bit for bit on Keras 3.15 and 2.15, so each value is
 judged within the golden rule's floor (golden_tolerances.FLOOR, 1e-6 of its scale), the least any quantity
@@ -77,6 +78,9 @@ def test_a_loaded_checkpoint_evaluates_and_trains_on_as_the_saved_model(entry, t
         expect.close(entry.id, f"a loaded checkpoint evaluates: {name}", value, again[name],
                      atol=floor * max(abs(value), 1.0), what=name)
     steps = [as_list(m.train_on_batch(*second)) for m in (model, loaded)]
+    # The loss a step reports is that of the weights it started from: what evaluate just gave on those rows.
+    expect.close(entry.id, "train_on_batch reports the loss before its update", saved["loss"], steps[0][0],
+                 atol=floor * max(abs(saved["loss"]), 1.0), what="loss")
     expect.close(entry.id, "a loaded checkpoint trains on: the step's loss", steps[0][0], steps[1][0],
                  atol=floor * max(abs(float(steps[0][0])), 1.0), what="loss")
     for index, (before, after) in enumerate(zip(_weights(model), _weights(loaded))):

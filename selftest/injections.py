@@ -541,6 +541,25 @@ def _loaded_optimizer_state_lost(p):
     k2.optimizer_state_lost_in(p, BaseOptimizer)
 
 
+def _loaded_layers_renamed(p):
+    """load_model gives every layer a new name (the outputs unchanged): model.get_layer(name) finds nothing."""
+    from keras_upgrade_gate.layers.compat import keras
+
+    original = keras.models.load_model
+
+    @functools.wraps(original)
+    def load_model(*args, **kwargs):
+        model = original(*args, **kwargs)
+        for layer in model.layers:
+            try:
+                layer.name = f"{layer.name}_loaded"
+            except AttributeError:  # Keras 2: name is a read-only property over _name
+                layer._name = f"{layer.name}_loaded"
+        return model
+
+    p.set(keras.models, "load_model", load_model)
+
+
 def _predict_batches_reordered(p):
     """Model.predict returns its first two batches swapped (the rows themselves computed right)."""
     import numpy as np
@@ -812,6 +831,8 @@ INJECTIONS = (
     Injection("loaded_optimizer_state_lost", "saving", "loading a .keras checkpoint leaves its optimizer's state "
               "unread: training resumes from zero moments and step 0", _loaded_optimizer_state_lost, TRAINING_LOOP,
               (("seq.fit_binary", "a loaded checkpoint trains on"),), keras2=k2.loaded_optimizer_state_lost),
+    Injection("loaded_layers_renamed", "saving", "load_model gives every layer a new name; the outputs are "
+              "unchanged", _loaded_layers_renamed, READ_BACK, (("seq.mlp_binary", "StructureDiffers"),)),
     Injection("dense_config_drops_activation", "saving", "Dense's config loses its activation: a saved Dense "
               "comes back linear", _dense_config_drops_activation, READ_BACK,
               (("seq.mlp_binary", "reads back its own keras"),)),
