@@ -110,6 +110,7 @@ def run(argv=None) -> int:
     os.environ["GATE_YARDSTICK_SECONDS"] = str(yardstick.measure())
 
     os.environ["GATE_ENV"] = args.env  # checks that leave artifacts put them in reports/<env>/
+    os.environ["GATE_SELECTED"] = "1" if selects(pytest_args) else "0"  # results.json: a whole tier, or a choice
     report_dir = os.path.join("reports", args.env)
     os.makedirs(report_dir, exist_ok=True)
     # Test files or node ids given on the command line replace the whole suite.

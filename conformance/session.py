@@ -15,7 +15,7 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, settings
 
-from keras_upgrade_gate.conformance import tiers, unbuildable
+from keras_upgrade_gate.conformance import calls, tiers, unbuildable
 from keras_upgrade_gate.layers import catalog, compat, sources
 from keras_upgrade_gate.reporting import results
 
@@ -49,14 +49,18 @@ def tier(request) -> str:
 
 def pytest_collection_modifyitems(config, items):
     """The default tier deselects the expensive checks of entries outside its covering subsets; an
-    entry this Keras cannot build (a row says so) is judged once and skipped elsewhere (unbuildable.py)."""
+    entry this Keras cannot build (a row says so) is judged once and skipped elsewhere (unbuildable.py).
+    $GATE_ENTRIES (comma-separated; (suite) for the checks about Keras itself) keeps the checks of those
+    entries only: a selection by the check's data, where -k matches names (the selftest's perturbations)."""
     keep_the_teams_checks(config, items)
     skip_the_repositorys_own_checks(items)
     unbuildable.skip_unbuildable(items)
     tier = config.stash[TIER]
+    entries = {e for e in os.environ.get("GATE_ENTRIES", "").split(",") if e}
     kept, moved = [], []
     for item in items:
-        (kept if tiers.runs_in(item, tier) else moved).append(item)
+        chosen = not entries or (results.entry_of(item) or results.SUITE) in entries
+        (kept if chosen and tiers.runs_in(item, tier) else moved).append(item)
     if moved:
         config.hook.pytest_deselected(items=moved)
     # Dearest first (the measured costs), so no worker starts a long training as the others finish.
@@ -115,10 +119,25 @@ def refuse_to_run_without_baselines(config) -> None:
 
 def pytest_configure(config):
     refuse_to_run_without_baselines(config)
+    if calls.tracing():
+        calls.install()
     config.stash[TIER] = tiers.chosen_tier(config.getoption("--tier"))
     compat.enable_op_determinism()
     if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist"):
         config.stash[GROUPS_FOLDER] = tempfile.mkdtemp(prefix="gate-groups-")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    calls.start_check()  # a check's calls: its fixtures' (setup) and its own
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    if calls.tracing():
+        item.user_properties.append((calls.PROPERTY, calls.calls_of_check()))
 
 
 def pytest_unconfigure(config):

@@ -18,6 +18,7 @@ OVERRIDES = {
     "GATE_SUMMARY_LAYOUT": "the summary snapshot layout, for a Keras the gate does not know yet (layers/compat.py)",
     "GATE_CONFIG_LAYOUT": "the config snapshot layout, likewise",
     "GATE_BROWSER": "the Chromium the report tools' tests drive",
+    "GATE_TRACE_CALLS": "1: record the Keras callables each check reaches into results.json (tox sets it; conformance/calls.py)",
     "HYPOTHESIS_PROFILE": "thorough: the oracles' hypothesis search wider, not derandomized",
 }
 
@@ -26,8 +27,11 @@ CHANNELS = {
     "GATE_SUPERVISED": "the watched child of conformance/gate.py runs the checks itself",
     "GATE_IMPORT_SECONDS": "TensorFlow's import time, from the runner to the report",
     "GATE_YARDSTICK_SECONDS": "this machine's yardstick, from the runner to the report",
+    "GATE_SELECTED": "whether the runner's arguments chose checks, from the runner to results.json",
     "GATE_INJECT": "the selftest's injected regression (selftest/plugin.py)",
     "GATE_CHILD_IMPORTS": "modules a check's own child process imports first (the selftest's injections reach it)",
+    "GATE_ENTRIES": "the entries whose checks a selftest run keeps (selftest/perturb.py; (suite): checks about Keras)",
+    "GATE_PERTURB": "the selftest's perturbed Keras callable (selftest/perturb.py)",
     "GATE_MUTANT": "the selftest's mechanical mutation (selftest/mutants.py)",
     "SELFTEST_FORK": "0: the selftest starts each gate run as a fresh interpreter instead of a fork",
     "SELFTEST_STABILITY": "1: the selftest's stability check also on Keras 2",

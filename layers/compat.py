@@ -381,6 +381,22 @@ def to_categorical(y, num_classes: int | None = None) -> np.ndarray:
     return np.asarray(keras.utils.to_categorical(y, num_classes=num_classes), dtype="float32")
 
 
+def data_adapter_classes() -> list[type]:
+    """The classes fit, evaluate and predict wrap their data in (the call tracer names which one ran)."""
+    import importlib
+
+    module = importlib.import_module("keras.src.trainers.data_adapters" if IS_KERAS3 else f"{keras.__name__}.src.engine.data_adapter")
+    return sorted({value for name, value in vars(module).items() if name.endswith("Adapter") and isinstance(value, type)},
+                  key=lambda cls: cls.__name__)
+
+
+def image_iterator_module():
+    """Where ImageDataGenerator's iterators live (Keras 3: its legacy module)."""
+    import importlib
+
+    return importlib.import_module("keras.src.legacy.preprocessing.image" if IS_KERAS3 else f"{keras.__name__}.preprocessing.image")
+
+
 def image_data_generator(**kwargs):
     """The directory-loading ImageDataGenerator, which Keras 3 keeps only in its legacy module."""
     if IS_KERAS3:

@@ -133,6 +133,7 @@ class ResultsCollector:
             "format": results.FORMAT, "env": pathlib.Path(self.path).parent.name,
             "environment": where_it_ran(compat.environment()),
             "tier": tiers.chosen_tier(session.config.getoption("--tier", default=None)),
+            "selected": _selected(session.config),
             "started": datetime.datetime.fromtimestamp(self.started, datetime.timezone.utc).isoformat(),
             "wall_seconds": round(time.time() - self.started, 1),
             "timing": self.timing(),
@@ -165,6 +166,13 @@ class ResultsCollector:
         how = f"{self.workers} xdist workers" if self.workers else "serial"
         terminalreporter.write_line(f"{'wall (this pytest run)':28} {time.time() - self.started:7.1f} s  ({how}; "
                                     "kinds sum the checks' own durations)")
+
+
+def _selected(config) -> bool | None:
+    """Whether the run chose some checks (-k, -m, files or node ids) rather than running its whole tier, as the
+    gate's runner saw its arguments ($GATE_SELECTED); None for pytest run without the runner."""
+    flag = os.environ.get("GATE_SELECTED")
+    return None if flag is None else flag == "1"
 
 
 def _budget() -> dict:
