@@ -22,8 +22,8 @@ import dataclasses
 import importlib
 import inspect
 import json
-import time
-from concurrent.futures import ThreadPoolExecutor
+
+from keras_upgrade_gate.selftest import sweep
 
 JUDGE = ["conformance/test_configs.py", "conformance/test_oracles.py", "conformance/test_oracles_composite.py",
          "conformance/test_api_facts.py", "-p", "no:randomly"]
@@ -156,49 +156,24 @@ def apply(spec: str, patcher) -> None:
 
 def run(selected: list[Mutant], workers: int, budget: float) -> list[dict]:
     """Each mutant in a forked gate run, ``workers`` at a time, until ``budget`` seconds have passed."""
-    from keras_upgrade_gate.selftest.run import ForkServer, run_gate
+    from keras_upgrade_gate.selftest.run import run_gate
 
-    start = time.monotonic()
-    servers = [ForkServer() for _ in range(workers)]
-
-    def judge(index_and_mutant):
-        index, mutant = index_and_mutant
+    def judge(index, mutant, server):
         row = {"mutant": mutant.id, "area": mutant.area, "used_by": mutant.used_by}
-        if time.monotonic() - start > budget:
-            return {**row, "state": "not run (budget)"}
-        gate = run_gate(f"mutant-{index % workers}", JUDGE, extra=(), env={"GATE_MUTANT": mutant.spec()},
-                        server=servers[index % workers])
+        if server is None:
+            return {**row, "state": sweep.NOT_RUN}
+        gate = run_gate(f"mutant-{index % workers}", JUDGE, extra=(), env={"GATE_MUTANT": mutant.spec()}, server=server)
         first = min(gate.failures, key=lambda t: t["nodeid"], default=None)
         killed = gate.returncode != 0
         return {**row, "state": "killed" if killed else "survived", "failures": len(gate.failures),
                 "first_check": first["nodeid"].split("::")[-1] if first else "",
                 "equivalent": next((why for prefix, why in EQUIVALENT.items() if mutant.id.startswith(prefix)), "")}
 
-    # One mutant per server at a time: server k takes mutants k, k + workers, ...
-    lanes = [[(i, m) for i, m in enumerate(selected) if i % workers == k] for k in range(workers)]
-    with ThreadPoolExecutor(workers) as pool:
-        done = pool.map(lambda lane: [judge(item) for item in lane], lanes)
-    for server in servers:
-        server.close()
-    return sorted((row for lane in done for row in lane), key=lambda r: (r["area"], r["mutant"]))
+    return sorted(sweep.sweep(selected, workers, budget, judge), key=lambda r: (r["area"], r["mutant"]))
 
 
 def score_table(rows: list[dict]) -> list[str]:
-    """Per area: mutants killed of those run, and of those not listed as equivalent; the survivors."""
-    lines = [f"{'area':12} {'killed':>7} {'run':>5} {'score':>6} {'of non-equivalent':>18}  survivors (= equivalent)"]
-    for area in sorted({r["area"] for r in rows}):
-        ran = [r for r in rows if r["area"] == area and r["state"] != "not run (budget)"]
-        killed = [r for r in ran if r["state"] == "killed"]
-        survivors = [r for r in ran if r["state"] == "survived"]
-        judged = len(ran) - sum(bool(r["equivalent"]) for r in survivors)
-        score = f"{len(killed) / len(ran):.0%}" if ran else "-"
-        sharp = f"{len(killed) / judged:.0%}" if judged else "-"
-        names = ", ".join(("=" if r["equivalent"] else "") + r["mutant"] for r in survivors)
-        lines.append(f"{area:12} {len(killed):>7} {len(ran):>5} {score:>6} {sharp:>18}  {names}")
-    skipped = sum(r["state"] == "not run (budget)" for r in rows)
-    if skipped:
-        lines.append(f"{skipped} mutants not run: the time budget ran out")
-    return lines
+    return sweep.score_table(rows, "mutant")
 
 
 def main(argv=None) -> int:

@@ -1,5 +1,5 @@
-"""Pytest plugin for the gate's subprocess: applies the injection named by $GATE_INJECT, or the
-mechanical mutant $GATE_MUTANT specifies (selftest/mutants.py).
+"""Pytest plugin for the gate's subprocess: applies the injection named by $GATE_INJECT, the call perturbation
+$GATE_PERTURB names (selftest/perturb.py), or the mechanical mutant $GATE_MUTANT specifies (selftest/mutants.py).
 
 Loaded with ``-p keras_upgrade_gate.selftest.plugin``; without $GATE_INJECT it does nothing (the clean run).
 """
@@ -28,6 +28,11 @@ def apply(patcher) -> None:
         if patch is None:
             raise RuntimeError(f"injection {name!r} has no form for Keras {compat.KERAS_VERSION}")
         patch(patcher)
+    perturbed = os.environ.get("GATE_PERTURB")
+    if perturbed:
+        from keras_upgrade_gate.selftest import perturb
+
+        perturb.apply(perturbed, patcher)
     mutant = os.environ.get("GATE_MUTANT")
     if mutant:
         from keras_upgrade_gate.selftest import mutants
@@ -36,10 +41,14 @@ def apply(patcher) -> None:
 
 
 def pytest_report_header(config):
-    name, mutant = os.environ.get("GATE_INJECT"), os.environ.get("GATE_MUTANT")
-    return (f"selftest: injected regression {name!r}" if name else
-            f"selftest: mutant {mutant}" if mutant else None)
+    name, mutant, perturbed = (os.environ.get(v) for v in ("GATE_INJECT", "GATE_MUTANT", "GATE_PERTURB"))
+    return (f"selftest: injected regression {name!r}" if name else f"selftest: mutant {mutant}" if mutant else
+            f"selftest: perturbed {perturbed}" if perturbed else None)
 
 
 def pytest_unconfigure(config):
+    if os.environ.get("GATE_PERTURB") and os.environ.get("GATE_ENV"):
+        from keras_upgrade_gate.selftest import perturb
+
+        perturb.record_changes(os.environ["GATE_ENV"])
     _patcher.undo()
