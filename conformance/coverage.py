@@ -48,7 +48,8 @@ def measured_traits(entry_id: str) -> Built | None:
     """An entry's traits as this Keras builds them; None where the model does not build here."""
     compat.reset_session(0)
     try:
-        model = catalog.build(entry_id, small=True)
+        with compat.bookkeeping():
+            model = catalog.build(entry_id, small=True)
     except Exception:  # noqa: BLE001 - the catalogue checks report the build error, with its entry
         return None
     layers = compat.all_layers(model)

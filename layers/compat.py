@@ -284,13 +284,32 @@ def recurrent_layers(model) -> list:
     return found
 
 
+_BOOKKEEPING = [0]
+
+
+@contextlib.contextmanager
+def bookkeeping():
+    """Keras calls the gate makes for its own knowledge (a probe, an entry's traits), not for the check that
+    happens to need it first: the call tracer (conformance/calls.py) leaves them out of that check's calls."""
+    _BOOKKEEPING[0] += 1
+    try:
+        yield
+    finally:
+        _BOOKKEEPING[0] -= 1
+
+
+def in_bookkeeping() -> bool:
+    return _BOOKKEEPING[0] > 0
+
+
 @functools.cache
 def one_output_written_as_list() -> bool:
     """Whether a model's config writes a single output tensor as a one-element list (Keras 2 always;
     Keras 3.0 too, where from_config then gives a model whose call returns a list). Probed, not
     tabled: a config of such a version cannot tell ``outputs=t`` from ``outputs=[t]``."""
-    inputs = keras.Input((1,))
-    written = keras.Model(inputs, keras.layers.Dense(1)(inputs)).get_config()["output_layers"]
+    with bookkeeping():
+        inputs = keras.Input((1,))
+        written = keras.Model(inputs, keras.layers.Dense(1)(inputs)).get_config()["output_layers"]
     return isinstance(written[0], list)
 
 

@@ -297,6 +297,8 @@ def run(selected, workers: int, budget: float) -> list[dict]:
         stale.unlink(missing_ok=True)
         gate = run_gate(f"perturb-{index % workers}", [], extra=("-p", "no:randomly"),
                         env={"GATE_PERTURB": name, **selection(entries)}, server=server)
+        if not gate.tests:  # the gate died or selected nothing: no verdict, and not a survivor
+            return {**row, "state": "did not run", "failures": 0, "first_check": gate.output[-300:]}
         named = [t for t in gate.failures if t["snippet"] in entries]
         first = min(named, key=lambda t: t["nodeid"], default=None)
         killed = gate.returncode != 0 and bool(named)

@@ -35,7 +35,7 @@ def score_table(rows: list[dict], name: str) -> list[str]:
     """Per area: changes killed of those run, and of those not listed as equivalent; the survivors."""
     lines = [f"{'area':16} {'killed':>7} {'run':>5} {'score':>6} {'of non-equivalent':>18}  survivors (= equivalent)"]
     for area in sorted({r["area"] for r in rows}):
-        ran = [r for r in rows if r["area"] == area and r["state"] != NOT_RUN]
+        ran = [r for r in rows if r["area"] == area and r["state"] in ("killed", "survived")]
         killed = [r for r in ran if r["state"] == "killed"]
         survivors = [r for r in ran if r["state"] == "survived"]
         judged = len(ran) - sum(bool(r["equivalent"]) for r in survivors)
@@ -46,4 +46,7 @@ def score_table(rows: list[dict], name: str) -> list[str]:
     skipped = sum(r["state"] == NOT_RUN for r in rows)
     if skipped:
         lines.append(f"{skipped} not run: the time budget ran out")
+    dead = [r[name] for r in rows if r["state"] == "did not run"]
+    if dead:
+        lines.append(f"{len(dead)} runs gave no verdict (the gate died or selected nothing): {', '.join(dead)}")
     return lines
