@@ -34,6 +34,8 @@ EQUIVALENT: dict[str, str] = {
     "adapter:PyDatasetAdapter": "wraps the image iterator, whose batches are perturbed as DirectoryIterator.next batch",
     "metric:seed_mean_pred": "seq.compile_forms's own metric is the mean of the predictions: the same for them in "
                              "any order",
+    "loss:mean_squared_error": "no seed compiles it: it is the fit-order probe's loss (test_fit_order.py), which reads "
+                               "which weights a step moves, not by how much",
     "AttentionLayer.compute_mask": "seed 002's AttentionLayer returns no mask by design (compute_mask -> None)",
     "SelfAttentionLayer.compute_mask": "the mask it passes on reaches only Flatten and Dense, which read no mask",
 }
