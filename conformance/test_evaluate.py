@@ -112,6 +112,8 @@ def test_evaluate_reports_the_loss_and_metrics_its_predictions_give(entry):
     targets = _per_output(model, y)
     total, total_bound, recomputed = 0.0, 0.0, {}
     for name, loss, weight, target, output in zip(_output_names(model), losses, weights, targets, outputs):
+        if np.size(target) == output.size:  # labels given as (n,) for an (n, 1) output: Keras matches the shapes
+            target = np.asarray(target).reshape(output.shape)
         shift = tolerance * max(float(np.abs(output).max()), 1e-30)
         loss_name = coverage._loss_name(loss)
         value, bound = _loss_within(loss_name, target, output, shift)

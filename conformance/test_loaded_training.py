@@ -36,6 +36,7 @@ def _optimizer(entry) -> str:
 
 # One per optimizer class: a checkpoint's state is the optimizer's (4.5-9.6 s per recipe on Keras 2.15: one
 # per output structure as well would add func.multi_io's 5-6 s to a default tier at its budget).
+TRAINS_DIFFERENTLY = ("BatchNormalization",)  # a forward pass in training that inference does not reproduce
 RECIPES = recipe_rows.cheapest_per(lambda entry, data: _optimizer(entry))
 
 
@@ -78,9 +79,11 @@ def test_a_loaded_checkpoint_evaluates_and_trains_on_as_the_saved_model(entry, t
         expect.close(entry.id, f"a loaded checkpoint evaluates: {name}", value, again[name],
                      atol=floor * max(abs(value), 1.0), what=name)
     steps = [as_list(m.train_on_batch(*second)) for m in (model, loaded)]
-    # The loss a step reports is that of the weights it started from: what evaluate just gave on those rows.
-    expect.close(entry.id, "train_on_batch reports the loss before its update", saved["loss"], steps[0][0],
-                 atol=floor * max(abs(saved["loss"]), 1.0), what="loss")
+    # The loss a step reports is that of the weights it started from: what evaluate just gave on those rows,
+    # where training computes what inference does (BatchNormalization normalises by the batch in training).
+    if not any(type(layer).__name__ in TRAINS_DIFFERENTLY for layer in compat.all_layers(model)):
+        expect.close(entry.id, "train_on_batch reports the loss before its update", saved["loss"], steps[0][0],
+                     atol=floor * max(abs(saved["loss"]), 1.0), what="loss")
     expect.close(entry.id, "a loaded checkpoint trains on: the step's loss", steps[0][0], steps[1][0],
                  atol=floor * max(abs(float(steps[0][0])), 1.0), what="loss")
     for index, (before, after) in enumerate(zip(_weights(model), _weights(loaded))):
