@@ -37,7 +37,7 @@ EQUIVALENT: dict[str, str] = {
     "loss:mean_squared_error": "no seed compiles it: it is the fit-order probe's loss (test_fit_order.py), which reads "
                                "which weights a step moves, not by how much",
     "AttentionLayer.compute_mask": "seed 002's AttentionLayer returns no mask by design (compute_mask -> None)",
-    "SelfAttentionLayer.compute_mask": "the mask it passes on reaches only Flatten and Dense, which read no mask",
+    "SelfAttentionLayer.compute_mask": "the mask it passes on reaches only Flatten (attn.self_attention_seq), which reads none",
 }
 # The areas of the score, by the callable's name.
 AREAS = (("layer:", "layer calls"), ("compute_mask", "masks"), ("Model.", "model calls"), ("load_model", "model calls"),
