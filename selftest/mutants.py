@@ -17,7 +17,6 @@ writes reports/selftest/mutants.json and prints the score per area.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import importlib
 import inspect
@@ -177,12 +176,7 @@ def score_table(rows: list[dict]) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--budget", type=float, default=900, help="seconds; mutants not started by then are listed")
-    parser.add_argument("--only", default="", help="only mutants whose id contains this text")
-    parser.add_argument("--list", action="store_true", help="print the mutants and stop")
-    args = parser.parse_args(argv)
+    args = sweep.arguments(__doc__.splitlines()[0], 900, "mutants", argv)
     selected = [m for m in mutants() if args.only in m.id]
     if args.list:
         for m in selected:

@@ -17,7 +17,6 @@ writes reports/selftest/perturbations.json and prints the score per area.
 """
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import pathlib
@@ -313,12 +312,7 @@ def run(selected, workers: int, budget: float) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--budget", type=float, default=1800, help="seconds; perturbations not started by then are listed")
-    parser.add_argument("--only", default="", help="only callables whose name contains this text")
-    parser.add_argument("--list", action="store_true", help="print the perturbations and stop")
-    args = parser.parse_args(argv)
+    args = sweep.arguments(__doc__.splitlines()[0], 1800, "perturbations", argv)
     from keras_upgrade_gate.selftest.run import ROOT, keras3
 
     generation = "keras3" if keras3() else "keras2"

@@ -12,6 +12,18 @@ from typing import Callable
 NOT_RUN = "not run (budget)"
 
 
+def arguments(description: str, budget: float, what: str, argv=None):
+    """The options every sweep takes: workers, a time budget, --only TEXT and --list."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--budget", type=float, default=budget, help=f"seconds; {what} not started by then are listed")
+    parser.add_argument("--only", default="", help=f"only {what} whose name contains this text")
+    parser.add_argument("--list", action="store_true", help=f"print the {what} and stop")
+    return parser.parse_args(argv)
+
+
 def sweep(items: list, workers: int, budget: float, judge: Callable) -> list[dict]:
     """``judge(index, item, server)`` for each item, in forked gate runs, ``workers`` at a time, until
     ``budget`` seconds have passed (later items get ``judge(..., None)``: the judge returns their row unrun)."""
